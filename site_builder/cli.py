@@ -1,0 +1,201 @@
+"""Command line: site-builder build | check | serve | estimate | calibrate."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from jinja2 import TemplateError, TemplateSyntaxError
+
+from .problems import ContentError
+from .write import OutputError
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except ContentError as exc:
+        print(exc.report(), file=sys.stderr)
+    except OutputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+    except TemplateSyntaxError as exc:
+        print(f"templates/{exc.name}:{exc.lineno}: template: {exc.message}", file=sys.stderr)
+    except TemplateError as exc:
+        print(f"error: template: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("interrupted; the previous site is untouched", file=sys.stderr)
+    return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="site-builder", description=__doc__)
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    build = sub.add_parser("build", help="build the static site")
+    _content_arg(build)
+    build.add_argument("--out", type=Path, default=Path("public"), help="output folder (default: public)")
+    build.add_argument("--base-url", default="http://127.0.0.1:8000/", help="absolute URL the site is served from")
+    build.set_defaults(run=_build)
+
+    check = sub.add_parser("check", help="validate the content without writing anything")
+    _content_arg(check)
+    check.set_defaults(run=_check)
+
+    serve = sub.add_parser("serve", help="build, serve with live reload, rebuild on changes")
+    _content_arg(serve)
+    serve.add_argument("--out", type=Path, default=Path("public"))
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(run=_serve)
+
+    est = sub.add_parser("estimate", help="estimate one model on one device")
+    _content_arg(est)
+    est.add_argument("model", help="model slug, e.g. mistral-7b-instruct-v0-3")
+    est.add_argument("device", help="device slug, e.g. rtx-4060")
+    est.add_argument("--quant", default="Q4_K_M")
+    est.add_argument("--context", type=int, default=None, help="context in tokens (default 8192, capped)")
+    est.add_argument("--kv-cache-type", default="f16", choices=["f16", "q8_0", "q4_0"])
+    est.add_argument("--json", action="store_true", help="print one JSON object")
+    est.set_defaults(run=_estimate)
+
+    cal = sub.add_parser("calibrate", help="fit the speed constants to the calibration measurements")
+    _content_arg(cal)
+    cal.add_argument("--check", action="store_true", help="fail if calibration.json is not what a fit gives")
+    cal.set_defaults(run=_calibrate)
+    return parser
+
+
+def _content_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--content", type=Path, default=Path("content"), help="content folder (default: content)")
+
+
+def _print_notices(notices: list[str]) -> None:
+    for notice in notices:
+        print(f"notice: {notice}", file=sys.stderr)
+
+
+def _build(args: argparse.Namespace) -> int:
+    from .build import build
+    from .render import SiteConfig
+
+    result = build(args.content, args.out, SiteConfig(base_url=_with_slash(args.base_url)))
+    _print_notices(result.notices)
+    print(f"built {result.pages} pages ({result.files} files) in {result.seconds:.2f} s into {args.out}/")
+    return 0
+
+
+def _with_slash(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .build import check
+
+    notices: list[str] = []
+    content = check(args.content, notices)
+    _print_notices(notices)
+    print(f"ok: {len(content.models)} models, {len(content.devices)} devices, {len(content.measurements)} measurements")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    return serve(args.content, args.out, args.host, args.port)
+
+
+def _estimate(args: argparse.Namespace) -> int:
+    from .build import check
+    from .estimator import estimate
+    from .quants import QUANTS
+    from .records import Content
+
+    content: Content = check(args.content)
+    model = next((m for m in content.models if m.slug == args.model), None)
+    device = next((d for d in content.devices if d.slug == args.device), None)
+    problem = _unknown(args.model, model, "model", [m.slug for m in content.models]) or _unknown(
+        args.device, device, "device", [d.slug for d in content.devices]
+    )
+    if problem or args.quant not in QUANTS:
+        print(problem or f"error: unknown quant {args.quant!r}; known: {', '.join(QUANTS)}", file=sys.stderr)
+        return 2
+    est = estimate(model.card, model.slug, args.quant, device, args.context, args.kv_cache_type)
+    measured = _measured(content, model.slug, args.quant, device)
+    if args.json:
+        print(json.dumps(asdict(est) | measured, indent=2))
+    else:
+        print(_summary(model.card.name, device.name, est, measured))
+    return 0
+
+
+def _unknown(slug: str, found: object, kind: str, known: list[str]) -> str | None:
+    if found is not None:
+        return None
+    import difflib
+
+    close = difflib.get_close_matches(slug, known, n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    return f"error: no {kind} {slug!r}{hint}"
+
+
+def _measured(content, model: str, quant: str, device) -> dict:
+    from .assemble import find_measurement
+
+    m = find_measurement(content, model, quant, device)
+    return {
+        "measured_decode_tok_s": m.row.tok_s if m else None,
+        "measured_test": m.row.test if m else None,
+        "measured_source": m.source if m else None,
+    }
+
+
+def _summary(model: str, device: str, est, measured: dict) -> str:
+    from .formatting import gib, percent, tok_s
+
+    if est.fits:
+        fit = f"fits, {percent(est.headroom)} to spare"
+    elif est.runs:
+        fit = f"does not fit: {percent(est.offload_fraction)} of the weights would sit in system RAM"
+    else:
+        fit = "does not fit, even with part of it in system RAM"
+    lines = [
+        f"{model} {est.quant} on {device}, {est.context:,}-token context (KV cache {est.kv_cache_type})",
+        f"  weights {gib(est.weights_bytes, 2)} + KV cache {gib(est.kv_cache_bytes, 2)} "
+        f"+ compute buffer {gib(est.overhead_bytes, 2)} = {gib(est.total_bytes, 2)}",
+        f"  usable memory {gib(est.usable_memory_bytes, 2)}: {fit}",
+    ]
+    if est.runs:
+        speed = f"  decode {tok_s(est.decode_tok_s)} tok/s (range {tok_s(est.decode_tok_s_low)}"
+        speed += f"-{tok_s(est.decode_tok_s_high)})"
+        lines.append(speed + ("" if est.speed_calibrated else ", uncalibrated device class"))
+    if measured["measured_decode_tok_s"]:
+        lines.append(f"  measured {tok_s(measured['measured_decode_tok_s'])} tok/s ({measured['measured_test']})")
+    if est.prefill_tok_s and est.runs:
+        lines.append(f"  prefill {tok_s(est.prefill_tok_s)} tok/s; first token after a 4K prompt in {est.ttft_s:.1f} s")
+    lines.append(f"  largest context that fits: {est.max_context:,} tokens")
+    lines.append(f"  tier {est.tier}: {est.tier_words}")
+    return "\n".join(lines)
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from .build import check
+    from .calibrate import CALIBRATION_PATH, calibration_json
+
+    text = calibration_json(check(args.content))
+    if args.check:
+        if CALIBRATION_PATH.read_text() != text:
+            print(f"error: {CALIBRATION_PATH} differs from a fresh fit; run `make calibrate`", file=sys.stderr)
+            return 1
+        print("ok: calibration.json matches a fresh fit")
+        return 0
+    CALIBRATION_PATH.write_text(text)
+    print(f"wrote {CALIBRATION_PATH}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,178 @@
+"""The estimator: (model, quant, device, context) -> Estimate. Pure Python: no files, no templates.
+
+Memory follows what llama.cpp allocates (weights per tensor, KV cache per layer, compute buffer);
+speed is bytes moved / calibrated bandwidth plus a calibrated fixed cost per token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..records import Device
+from ..schema import Architecture, DeviceKind, ModelCard
+from .memory import kv_cache_bytes, kv_read_bytes, overhead_bytes, usable_bytes
+from .settings import DEFAULT_CONTEXT, SETTINGS, Settings
+from .speed import Calibration, ClassConstants, decode_seconds, load_calibration, prefill_tok_s
+from .tensors import count_params
+from .tiers import grade
+from .weights import weights_size
+
+TTFT_PROMPT = 4096
+
+
+@dataclass(frozen=True)
+class Estimate:
+    model: str
+    device: str
+    quant: str
+    context: int
+    kv_cache_type: str
+    file_bytes: int  # the GGUF's tensor data, what people download
+    weights_bytes: int  # weights held in device memory
+    kv_cache_bytes: int
+    overhead_bytes: int
+    total_bytes: int
+    usable_memory_bytes: int
+    fits: bool
+    runs: bool
+    headroom: float  # share of usable memory left free; negative when it does not fit
+    offload_fraction: float  # share of the weights that must live in system RAM (0 when it fits)
+    decode_tok_s: float  # average while the context fills from empty (llama-bench tgN convention)
+    decode_tok_s_low: float
+    decode_tok_s_high: float
+    speed_calibrated: bool
+    prefill_tok_s: float | None
+    ttft_s: float | None  # time to first token for a 4,096-token prompt
+    max_context: int  # largest context that fits at this quant (0: not even a short one)
+    tier: str
+    tier_words: str
+
+
+def context_for(card: ModelCard, context: int | None) -> int:
+    return min(context or DEFAULT_CONTEXT, card.architecture.context_length)
+
+
+def estimate(
+    card: ModelCard,
+    model_slug: str,
+    quant: str,
+    device: Device,
+    context: int | None = None,
+    kv_cache_type: str = "f16",
+    calibration: Calibration | None = None,
+    s: Settings = SETTINGS,
+) -> Estimate:
+    a = card.architecture
+    ctx = context_for(card, context)
+    cal = calibration or load_calibration()
+    consts = cal.for_device(device)
+    size = weights_size(a, quant)
+    on_device = device_weights_bytes(a, quant, device)
+    kv = kv_cache_bytes(a, ctx, kv_cache_type, s)
+    overhead = overhead_bytes(a, s)
+    total = on_device + kv + overhead
+    usable = usable_bytes(device, s)
+    fits = total <= usable
+    offload = 0.0 if fits else offload_share(total, usable, on_device, device, s)
+    runs = fits or offload < 1.0
+    cpu = cal.classes.get("CPU", cal.pooled)
+    cost = cal.format_cost.get(quant, 1.0)
+    decode = decode_speed(a, quant, device, ctx / 2, kv_cache_type, offload, consts, cpu, cost, s) if runs else 0.0
+    prefill = prefill_speed(a, device, consts, TTFT_PROMPT / 2)
+    headroom = (usable - total) / usable if usable else -1.0
+    tier = grade(runs, not fits, headroom, decode)
+    return Estimate(
+        model=model_slug,
+        device=device.slug,
+        quant=quant,
+        context=ctx,
+        kv_cache_type=kv_cache_type,
+        file_bytes=size.total_bytes,
+        weights_bytes=on_device,
+        kv_cache_bytes=kv,
+        overhead_bytes=overhead,
+        total_bytes=total,
+        usable_memory_bytes=usable,
+        fits=fits,
+        runs=runs,
+        headroom=headroom,
+        offload_fraction=round(offload, 4),
+        decode_tok_s=decode,
+        decode_tok_s_low=decode * consts.ratio_p10,
+        decode_tok_s_high=decode * consts.ratio_p90,
+        speed_calibrated=consts.calibrated,
+        prefill_tok_s=prefill,
+        ttft_s=TTFT_PROMPT / prefill if prefill else None,
+        max_context=max_context(card, quant, device, kv_cache_type, s),
+        tier=tier.letter,
+        tier_words=tier.words,
+    )
+
+
+def has_separate_host_memory(device: Device) -> bool:
+    return device.kind in (DeviceKind.DISCRETE_GPU, DeviceKind.DATACENTER_GPU)
+
+
+def device_weights_bytes(a: Architecture, quant: str, device: Device) -> int:
+    """llama.cpp keeps the input embedding table in host RAM when a GPU has its own memory."""
+    size = weights_size(a, quant)
+    if has_separate_host_memory(device) and not a.tied_embeddings:
+        return size.total_bytes - size.embedding_bytes
+    return size.total_bytes
+
+
+def offload_share(total: int, usable: int, weights: int, device: Device, s: Settings) -> float:
+    """Share of the weights that would have to sit in system RAM; 1.0 means it cannot run."""
+    if not has_separate_host_memory(device):
+        return 1.0
+    spill = total - usable
+    if spill > weights or spill > s.system_ram_bytes - s.cpu_reserve_bytes:
+        return 1.0
+    return spill / weights
+
+
+def decode_speed(
+    a: Architecture,
+    quant: str,
+    device: Device,
+    cached_tokens: float,
+    kv_type: str,
+    offload: float,
+    c: ClassConstants,
+    cpu: ClassConstants,
+    format_cost: float = 1.0,
+    s: Settings = SETTINGS,
+) -> float:
+    weights = weights_size(a, quant).read_per_token_bytes * format_cost
+    kv = kv_read_bytes(a, cached_tokens, kv_type)
+    on_device = weights * (1 - offload) + kv
+    seconds = decode_seconds(on_device, device.bandwidth_gbps, c)
+    if offload:
+        seconds += weights * offload / (cpu.bandwidth_efficiency * s.system_ram_bandwidth_gbps * 1e9)
+    return 1 / seconds
+
+
+def prefill_flops_per_token(a: Architecture, cached_tokens: float) -> float:
+    _, active = count_params(a)
+    matmul = 2 * (active - a.vocab_size * a.hidden_size * (0 if a.tied_embeddings else 1))
+    attention_layers = a.attention_layers or a.layers
+    attention = 4 * attention_layers * a.attention_heads * a.head_size * cached_tokens
+    return matmul + attention
+
+
+def prefill_speed(a: Architecture, device: Device, c: ClassConstants, cached_tokens: float) -> float | None:
+    return prefill_tok_s(prefill_flops_per_token(a, cached_tokens), device.spec.fp16_tflops, c)
+
+
+def max_context(card: ModelCard, quant: str, device: Device, kv_type: str = "f16", s: Settings = SETTINGS) -> int:
+    """Largest context (in steps of 256 tokens) whose memory fits the device; 0 if none does."""
+    a = card.architecture
+    room = usable_bytes(device, s) - device_weights_bytes(a, quant, device) - overhead_bytes(a, s)
+    low, high = 0, a.context_length // s.kv_pad
+    while low < high:
+        mid = (low + high + 1) // 2
+        if kv_cache_bytes(a, mid * s.kv_pad, kv_type, s) <= room:
+            low = mid
+        else:
+            high = mid - 1
+    return min(low * s.kv_pad, a.context_length)

@@ -1,0 +1,49 @@
+"""Tiers: one letter and a few words that answer "how well does it run?".
+
+The rule only looks at headroom (share of usable memory left free) and decode speed, with fixed
+thresholds, so more memory or more bandwidth can never lower a tier.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Tier:
+    letter: str
+    words: str
+    rule: str
+
+
+TIERS = (
+    Tier("S", "Runs great", "fits with at least 25% of usable memory to spare and decodes at 50 tok/s or more"),
+    Tier("A", "Runs well", "fits with at least 15% to spare and decodes at 25 tok/s or more"),
+    Tier("B", "Good enough", "fits with at least 5% to spare and decodes at 10 tok/s or more"),
+    Tier(
+        "C",
+        "Struggles",
+        "fits but is slower or tighter than B, or needs system RAM yet still decodes at 10 tok/s",
+    ),
+    Tier("D", "Barely runs", "part of the model must sit in system RAM and decoding is below 10 tok/s"),
+    Tier("F", "Won't run", "does not fit even with system RAM, or the device cannot offload"),
+)
+TIER_BY_LETTER = {t.letter: t for t in TIERS}
+THRESHOLDS = (("S", 0.25, 50.0), ("A", 0.15, 25.0), ("B", 0.05, 10.0))
+OFFLOAD_C_SPEED = 10.0
+
+
+def grade(runs: bool, offloaded: bool, headroom: float, decode_tok_s: float) -> Tier:
+    if not runs:
+        return TIER_BY_LETTER["F"]
+    if offloaded:
+        return TIER_BY_LETTER["C" if decode_tok_s >= OFFLOAD_C_SPEED else "D"]
+    for letter, min_headroom, min_speed in THRESHOLDS:
+        if headroom >= min_headroom and decode_tok_s >= min_speed:
+            return TIER_BY_LETTER[letter]
+    return TIER_BY_LETTER["C"]
+
+
+def tier_rank(letter: str) -> int:
+    """0 for S ... 5 for F: lower is better."""
+    return "SABCDF".index(letter)

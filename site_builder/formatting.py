@@ -1,0 +1,65 @@
+"""Jinja filters: numbers as a reader wants them, with the unit spelled out."""
+
+from __future__ import annotations
+
+GIB = 2**30
+
+
+def gib(n: float | None, digits: int = 1) -> str:
+    if n is None:
+        return "—"
+    return f"{n / GIB:,.{digits}f} GiB"
+
+
+def tok_s(x: float | None) -> str:
+    if x is None or x <= 0:
+        return "—"
+    if x >= 100:
+        return f"{x:,.0f}"
+    if x >= 10:
+        return f"{x:.0f}"
+    return f"{x:.1f}"
+
+
+def params(b: float) -> str:
+    return f"{b:,.0f}B" if b >= 100 else f"{b:g}B"
+
+
+def context(tokens: int) -> str:
+    if tokens >= 1024 and tokens % 1024 == 0:
+        return f"{tokens // 1024}K"
+    return f"{tokens:,}"
+
+
+def percent(x: float, digits: int = 0) -> str:
+    return f"{x * 100:.{digits}f}%"
+
+
+def seconds(s: float | None) -> str:
+    if s is None:
+        return "—"
+    return f"{s:.1f} s" if s < 10 else f"{s:.0f} s"
+
+
+def gbps(x: float) -> str:
+    return f"{x:,.0f} GB/s" if x >= 10 else f"{x:.1f} GB/s"
+
+
+def source_url(source: str) -> str | None:
+    """The http(s) address inside a source entry, if any (citations may be 'owner/repo path (...)')."""
+    for word in source.replace("(", " ").replace(")", " ").replace(";", " ").split():
+        if word.startswith(("https://", "http://")):
+            return word.rstrip(".,")
+    return None
+
+
+FILTERS = {
+    "gib": gib,
+    "tok_s": tok_s,
+    "params": params,
+    "ctx": context,
+    "percent": percent,
+    "seconds": seconds,
+    "gbps": gbps,
+    "source_url": source_url,
+}

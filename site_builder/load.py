@@ -1,0 +1,233 @@
+"""Stage 1-2: discover content files, parse them and validate them into records.
+
+Every problem in every file is collected before anything stops the build; the caller gets either a
+`Content` or a `ContentError` listing them all.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from .frontmatter import FrontmatterError, split_frontmatter
+from .problems import ContentError, Problem
+from .records import Content, Device, Measurement, ModelEntry
+from .schema import SLUG_RE, BenchmarkSet, DeviceSpec, FieldProblems, ModelCard
+from .yamlsafe import Loaded, YamlError, dotted, load_yaml
+
+KINDS = {"models": ModelCard, "devices": DeviceSpec, "benchmarks": BenchmarkSet}
+MAX_FILE_BYTES = 256 * 1024
+STRAY_SUFFIXES = ("~", ".swp", ".swo", ".bak", ".tmp", ".orig")
+
+
+@dataclass(frozen=True)
+class Document:
+    path: str  # as shown in messages
+    slug: str
+    data: BaseModel
+    loaded: Loaded
+    body: str
+    close_line: int  # the closing '---': where a missing top-level field would go
+
+
+class Collector:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.notices: list[str] = []
+
+    def add(self, path: str, line: int, field: str, message: str) -> None:
+        self.problems.append(Problem(path, line, field, message))
+
+
+def load_content(content_dir: Path, notices: list[str] | None = None) -> Content:
+    found = Collector()
+    docs = {kind: _read_kind(content_dir, kind, found) for kind in KINDS}
+    models = tuple(ModelEntry(d.slug, d.path, d.data, d.body) for d in docs["models"])
+    devices = tuple(v for d in docs["devices"] for v in _device_variants(d))
+    measurements = tuple(_measurements(docs["benchmarks"]))
+    if notices is not None:
+        notices.extend(found.notices)
+    if found.problems:
+        raise ContentError(found.problems)
+    return Content(models=models, devices=devices, measurements=measurements)
+
+
+def _read_kind(content_dir: Path, kind: str, found: Collector) -> list[Document]:
+    folder = content_dir / kind
+    if not folder.is_dir():
+        return []
+    docs = []
+    for path in sorted(folder.iterdir(), key=lambda p: p.name):
+        shown = _display(path, content_dir)
+        if _is_stray(path):
+            found.notices.append(f"{shown}: ignored (not a content file)")
+            continue
+        doc = _read_document(path, shown, KINDS[kind], found)
+        if doc is not None:
+            docs.append(doc)
+    return docs
+
+
+def _display(path: Path, content_dir: Path) -> str:
+    try:
+        return str(path.relative_to(content_dir.parent))
+    except ValueError:
+        return str(path)
+
+
+def _is_stray(path: Path) -> bool:
+    name = path.name
+    return name.startswith(".") or name.endswith(STRAY_SUFFIXES) or name.startswith("#") or path.suffix != ".md"
+
+
+def _read_document(path: Path, shown: str, schema: type[BaseModel], found: Collector) -> Document | None:
+    slug = path.stem
+    if not SLUG_RE.match(slug):
+        found.add(shown, 0, "", "file name must be a slug: lowercase letters, digits and hyphens, then .md")
+        return None
+    raw = path.read_bytes()
+    if len(raw) > MAX_FILE_BYTES:
+        found.add(shown, 0, "", f"file is {len(raw):,} bytes; the limit is {MAX_FILE_BYTES:,}")
+        return None
+    try:
+        split = split_frontmatter(raw.decode("utf-8"))
+        loaded = load_yaml(split.yaml_text, split.yaml_line)
+    except UnicodeDecodeError as exc:
+        found.add(shown, 0, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")
+        return None
+    except FrontmatterError as exc:
+        found.add(shown, exc.line, "", str(exc))
+        return None
+    except YamlError as exc:
+        for issue in exc.issues:
+            found.add(shown, issue.line, issue.field, issue.message)
+        return None
+    close_line = split.body_line - 1
+    if not isinstance(loaded.data, dict):
+        found.add(shown, 2, "", "frontmatter must be a mapping of field: value")
+        return None
+    try:
+        data = schema.model_validate(loaded.data)
+    except ValidationError as exc:
+        for field, line, message in _explain(exc, loaded, close_line, _field_names(schema)):
+            found.add(shown, line, field, message)
+        return None
+    declared = loaded.data.get("slug")
+    if declared is not None and declared != slug:
+        found.add(shown, loaded.lines[("slug",)], "slug", f"must equal the file name {slug!r}, got {declared!r}")
+        return None
+    return Document(shown, slug, data, loaded, split.body, close_line)
+
+
+def _explain(exc: ValidationError, loaded: Loaded, close_line: int, known: list[str]) -> list[tuple[str, int, str]]:
+    """Turn pydantic errors into (field, line, message), one per field."""
+    out: dict[str, tuple[str, int, str]] = {}
+    for err in exc.errors():
+        path = _data_path(err["loc"], loaded.data)
+        nested = err.get("ctx", {}).get("error")
+        if isinstance(nested, FieldProblems):
+            for name, message in nested.problems:
+                child = (*path, name)
+                out.setdefault(dotted(child), (dotted(child), _line(child, loaded, close_line), message))
+            continue
+        message = _message(err, path, loaded, known)
+        out.setdefault(dotted(path), (dotted(path), _line(path, loaded, close_line), message))
+    return list(out.values())
+
+
+def _data_path(loc: tuple, data: object) -> tuple:
+    """Keep the part of pydantic's location that addresses the data (drops union-member labels)."""
+    path: list = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and isinstance(part, str):
+            path.append(part)
+            if part not in node:
+                break
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            path.append(part)
+            node = node[part]
+        else:
+            break
+    return tuple(path)
+
+
+def _line(path: tuple, loaded: Loaded, close_line: int) -> int:
+    for end in range(len(path), 0, -1):
+        if path[:end] in loaded.lines:
+            return loaded.lines[path[:end]]
+    return close_line
+
+
+def _message(err: dict, path: tuple, loaded: Loaded, known: list[str]) -> str:
+    kind = err["type"]
+    if kind == "missing":
+        return "field required"
+    if kind == "extra_forbidden":
+        guess = difflib.get_close_matches(str(path[-1]), known, n=1)
+        return f"unknown field; did you mean {guess[0]!r}?" if guess else "unknown field"
+    text = err["msg"].removeprefix("Value error, ")
+    text = text.replace("Input should be", "must be").replace("String should", "must")
+    if text[:1].isupper():
+        text = text[0].lower() + text[1:]
+    value = err.get("input")
+    if isinstance(value, str | int | float | bool) and not isinstance(value, dict):
+        text += f", got {value!r}"
+    hint = loaded.hints.get(path)
+    return f"{text} ({hint})" if hint else text
+
+
+def _field_names(schema: type[BaseModel]) -> list[str]:
+    """Every field name a document of this schema may use, nested models included."""
+    names: set[str] = set()
+    pending = [schema]
+    while pending:
+        model = pending.pop()
+        for name, info in model.model_fields.items():
+            names.add(name)
+            for arg in _type_args(info.annotation):
+                if isinstance(arg, type) and issubclass(arg, BaseModel):
+                    pending.append(arg)
+    return sorted(names)
+
+
+def _type_args(annotation: object) -> list[object]:
+    args = [annotation]
+    for arg in getattr(annotation, "__args__", ()):
+        args.extend(_type_args(arg))
+    return args
+
+
+def _device_variants(doc: Document) -> list[Device]:
+    spec: DeviceSpec = doc.data
+    if not isinstance(spec.memory_gb, list):
+        return [Device(doc.slug, doc.path, spec.name, spec, spec.memory_gb, doc.slug, doc.body)]
+    return [
+        Device(
+            f"{doc.slug}-{_size(gb)}gb",
+            doc.path,
+            f"{spec.name}, {_size(gb)} GB",
+            spec,
+            gb,
+            doc.slug,
+            doc.body,
+        )
+        for gb in sorted(set(spec.memory_gb))
+    ]
+
+
+def _size(gb: float) -> str:
+    return f"{gb:g}".replace(".", "-")
+
+
+def _measurements(docs: list[Document]) -> list[Measurement]:
+    out = []
+    for doc in docs:
+        for index, row in enumerate(doc.data.rows):
+            line = doc.loaded.lines.get(("rows", index), 0)
+            out.append(Measurement(doc.slug, doc.path, line, doc.data, row))
+    return out

@@ -1,0 +1,75 @@
+"""The in-memory content records the rest of the pipeline works on (after validation)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .schema import BenchmarkRow, BenchmarkSet, DeviceKind, DeviceSpec, ModelCard
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    slug: str
+    path: str
+    card: ModelCard
+    body: str  # Markdown source
+
+    @property
+    def name(self) -> str:
+        return self.card.name
+
+
+@dataclass(frozen=True)
+class Device:
+    """One memory variant of a device file (a file with `memory_gb: [36, 96]` gives two)."""
+
+    slug: str
+    path: str
+    name: str
+    spec: DeviceSpec
+    memory_gb: float
+    base_slug: str  # the file's slug; variants of one chip share it
+    body: str
+
+    @property
+    def vendor(self) -> str:
+        return self.spec.vendor
+
+    @property
+    def kind(self) -> DeviceKind:
+        return self.spec.kind
+
+    @property
+    def bandwidth_gbps(self) -> float:
+        return self.spec.memory_bandwidth_gbps
+
+    @property
+    def memory_bytes(self) -> int:
+        # Memory sizes are sold as "GB" but are binary: an "8 GB" card holds 8 GiB.
+        return round(self.memory_gb * 2**30)
+
+
+@dataclass(frozen=True)
+class Measurement:
+    set_slug: str
+    path: str
+    line: int
+    benchmark: BenchmarkSet
+    row: BenchmarkRow
+
+    @property
+    def source(self) -> str:
+        return self.benchmark.source
+
+
+@dataclass(frozen=True)
+class Content:
+    models: tuple[ModelEntry, ...]
+    devices: tuple[Device, ...]
+    measurements: tuple[Measurement, ...]
+
+    def model(self, slug: str) -> ModelEntry:
+        return next(m for m in self.models if m.slug == slug)
+
+    def device(self, slug: str) -> Device:
+        return next(d for d in self.devices if d.slug == slug)
