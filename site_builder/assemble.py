@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .estimator import Estimate, context_for, estimate
+from .estimator import Estimate, context_for, cores, estimate
 from .estimator.memory import kv_cache_bytes, overhead_bytes
+from .estimator.settings import SETTINGS
 from .estimator.speed import Calibration, load_calibration
 from .estimator.tensors import count_params
 from .estimator.tiers import TIERS, Tier, tier_rank
@@ -143,8 +144,10 @@ def group_by_tier(rows: list, key) -> tuple:
 def best_estimate(entry: ModelEntry, device: Device, cal: Calibration) -> Estimate:
     """The highest-quality format that reaches the best tier this device can reach for the model."""
     offered = [q for q in offered_quants(entry) if q not in FULL_PRECISION] or list(offered_quants(entry))
-    estimates = [estimate(entry.card, entry.slug, q, device, calibration=cal) for q in offered]
-    return min(estimates, key=lambda e: (tier_rank(e.tier), -QUANTS[e.quant].rank))
+    a, ctx = entry.card.architecture, context_for(entry.card, None)
+    graded = zip(offered, cores(a, tuple(offered), device, ctx, "f16", cal, SETTINGS), strict=True)
+    best, _ = min(graded, key=lambda qc: (tier_rank(qc[1].tier.letter), -QUANTS[qc[0]].rank))
+    return estimate(entry.card, entry.slug, best, device, calibration=cal)
 
 
 def assemble_site(content: Content, cal: Calibration | None = None) -> Site:

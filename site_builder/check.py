@@ -28,7 +28,9 @@ def _measurement_references(content: Content) -> list[Problem]:
     out = []
     for m in content.measurements:
         if m.row.model not in models:
-            out.append(Problem(m.path, m.line, "model", f"no model file content/models/{m.row.model}.md"))
+            out.append(Problem(m.path, m.line_of("model"), "model", f"no model file content/models/{m.row.model}.md"))
         if m.row.device is not None and m.row.device not in devices:
-            out.append(Problem(m.path, m.line, "device", f"no device file or variant named {m.row.device!r}"))
+            out.append(
+                Problem(m.path, m.line_of("device"), "device", f"no device file or variant named {m.row.device!r}")
+            )
     return out

@@ -137,7 +137,7 @@ def _unknown(slug: str, found: object, kind: str, known: list[str]) -> str | Non
         return None
     import difflib
 
-    close = difflib.get_close_matches(slug, known, n=3)
+    close = [k for k in known if slug in k][:3] or difflib.get_close_matches(slug, known, n=3)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     return f"error: no {kind} {slug!r}{hint}"
 

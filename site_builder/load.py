@@ -175,7 +175,7 @@ def _message(err: dict, path: tuple, loaded: Loaded, known: list[str]) -> str:
     if text[:1].isupper():
         text = text[0].lower() + text[1:]
     value = err.get("input")
-    if isinstance(value, str | int | float | bool) and not isinstance(value, dict):
+    if isinstance(value, str | int | float | bool) and repr(value) not in text:
         text += f", got {value!r}"
     hint = loaded.hints.get(path)
     return f"{text} ({hint})" if hint else text
@@ -228,6 +228,12 @@ def _measurements(docs: list[Document]) -> list[Measurement]:
     out = []
     for doc in docs:
         for index, row in enumerate(doc.data.rows):
+            lines = {
+                key: line
+                for path, line in doc.loaded.lines.items()
+                if path[:2] == ("rows", index) and len(path) == 3
+                for key in [path[2]]
+            }
             line = doc.loaded.lines.get(("rows", index), 0)
-            out.append(Measurement(doc.slug, doc.path, line, doc.data, row))
+            out.append(Measurement(doc.slug, doc.path, line, doc.data, row, lines))
     return out

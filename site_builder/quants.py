@@ -73,15 +73,25 @@ class QuantFormat:
 # Perplexity deltas: QUANT_OPTIONS in ggml-org/llama.cpp tools/quantize/quantize.cpp (commit 03161a4).
 # Listed from smallest to largest file; `rank` is the position in this list.
 _FORMAT_ROWS = [
+    ("IQ1_S", "IQ1_S", None, None, "1.56-bit i-quant; experiments only"),
+    ("IQ1_M", "IQ1_M", None, None, "1.75-bit i-quant; experiments only"),
+    ("IQ2_XXS", "IQ2_XXS", None, None, "2.06-bit i-quant"),
+    ("IQ2_XS", "IQ2_XS", None, None, "2.31-bit i-quant"),
+    ("IQ2_S", "IQ2_XS", None, None, "2.5-bit i-quant"),
     ("IQ2_M", "IQ2_S", None, None, "2.7-bit i-quant; needs an importance matrix; last resort"),
+    ("Q2_K_S", "Q2_K", 3.1836, "Llama-3-8B", "2-bit k-quant, small variant; needs an importance matrix"),
     ("Q2_K", "Q2_K", 3.5199, "Llama-3-8B", "2-bit k-quant; large quality loss"),
+    ("IQ3_XXS", "IQ3_XXS", None, None, "3.06-bit i-quant"),
+    ("IQ3_XS", "IQ3_S", None, None, "3.3-bit i-quant"),
     ("Q3_K_S", "Q3_K", 1.6321, "Llama-3-8B", "3-bit k-quant, smallest variant"),
+    ("IQ3_S", "IQ3_S", None, None, "3.44-bit i-quant"),
     ("IQ3_M", "IQ3_S", None, None, "3.7-bit i-quant; better than Q3_K_S at similar size"),
     ("Q3_K_M", "Q3_K", 0.6569, "Llama-3-8B", "3-bit k-quant with sensitive tensors at 4-5 bits"),
     ("Q3_K_L", "Q3_K", 0.5562, "Llama-3-8B", "3-bit k-quant with sensitive tensors at 5 bits"),
     ("IQ4_XS", "IQ4_XS", None, None, "4.25-bit i-quant; close to Q4_K_S quality, smaller"),
     ("Q4_0", "Q4_0", 0.4685, "Llama-3-8B", "legacy 4-bit; fast on many backends"),
     ("Q4_K_S", "Q4_K", 0.2689, "Llama-3-8B", "4-bit k-quant, small variant"),
+    ("IQ4_NL", "IQ4_NL", None, None, "4.5-bit non-linear quant"),
     ("MXFP4", "MXFP4", None, None, "4-bit microscaling float; the native format of gpt-oss"),
     ("Q4_K_M", "Q4_K", 0.1754, "Llama-3-8B", "4-bit k-quant; the usual balance of size and quality"),
     ("Q4_1", "Q4_1", 0.4511, "Llama-3-8B", "legacy 4-bit with offsets"),
@@ -93,8 +103,9 @@ _FORMAT_ROWS = [
     ("BF16", "BF16", -0.0050, "Mistral-7B", "16-bit brain float; the original weights"),
     ("F16", "F16", 0.0020, "Mistral-7B", "16-bit float; the original weights"),
 ]
-LEGACY = {"Q4_1", "Q5_0"}  # accepted in measurements, not offered in tables
-FORMATS = [QuantFormat(*row, rank=i, listed=row[0] not in LEGACY) for i, row in enumerate(_FORMAT_ROWS)]
+# Estimated and accepted in measurements, but not offered in model tables: rarely downloaded or superseded.
+UNLISTED = {"IQ1_S", "IQ1_M", "IQ2_XXS", "IQ2_XS", "IQ2_S", "Q2_K_S", "IQ3_XXS", "IQ3_XS", "IQ3_S", "IQ4_NL", "Q4_1", "Q5_0"}
+FORMATS = [QuantFormat(*row, rank=i, listed=row[0] not in UNLISTED) for i, row in enumerate(_FORMAT_ROWS)]
 QUANTS = {q.name: q for q in FORMATS}
 QUANT_NAMES = tuple(QUANTS)
 DEFAULT_QUANT = "Q4_K_M"
@@ -112,9 +123,10 @@ QUALITY_STEPS = ((0.01, "Lossless"), (0.06, "Excellent"), (0.2, "Very good"), (0
 # Whole-file bits per weight of llama.cpp's Llama-3.1-8B files (tools/quantize/README.md), used to place
 # formats with no published perplexity delta between the measured ones.
 LLAMA31_8B_FILE_BPW = {
-    "IQ2_M": 2.9294, "Q2_K": 3.1593, "Q3_K_S": 3.6429, "IQ3_M": 3.7628, "Q3_K_L": 4.2979, "IQ4_XS": 4.4597,
-    "Q4_K_S": 4.6672, "Q4_K_M": 4.8944, "Q5_K_S": 5.5704, "Q5_K_M": 5.7036, "Q6_K": 6.5633, "Q8_0": 8.5008,
-    "F16": 16.0005,
+    "IQ1_S": 2.0042, "IQ1_M": 2.146, "IQ2_XXS": 2.3824, "IQ2_XS": 2.5882, "IQ2_S": 2.7403, "IQ2_M": 2.9294,
+    "Q2_K_S": 2.9697, "Q2_K": 3.1593, "IQ3_XXS": 3.2548, "IQ3_XS": 3.4977, "Q3_K_S": 3.6429, "IQ3_S": 3.6606,
+    "IQ3_M": 3.7628, "Q3_K_L": 4.2979, "IQ4_XS": 4.4597, "Q4_K_S": 4.6672, "IQ4_NL": 4.6818, "Q4_K_M": 4.8944,
+    "Q5_K_S": 5.5704, "Q5_K_M": 5.7036, "Q6_K": 6.5633, "Q8_0": 8.5008, "F16": 16.0005,
 }  # fmt: skip
 
 
@@ -133,5 +145,5 @@ def quality(name: str) -> Quality:
         return Quality("Native", 0, measured=False)  # the weights were trained and released in this format
     bpw = LLAMA31_8B_FILE_BPW[name]
     below = [n for n, b in LLAMA31_8B_FILE_BPW.items() if b <= bpw and QUANTS[n].ppl_delta is not None]
-    nearest = max(below, key=LLAMA31_8B_FILE_BPW.get) if below else "Q2_K"
+    nearest = max(below, key=LLAMA31_8B_FILE_BPW.get) if below else "Q2_K_S"
     return Quality(*_label(QUANTS[nearest].ppl_delta), measured=False)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from .schema import BenchmarkRow, BenchmarkSet, DeviceKind, DeviceSpec, ModelCard
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ModelEntry:
     slug: str
     path: str
@@ -19,7 +19,7 @@ class ModelEntry:
         return self.card.name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity equality: cheap to hash, and each variant is one object
 class Device:
     """One memory variant of a device file (a file with `memory_gb: [36, 96]` gives two)."""
 
@@ -56,6 +56,10 @@ class Measurement:
     line: int
     benchmark: BenchmarkSet
     row: BenchmarkRow
+    field_lines: dict[str, int]  # line of each key of this row
+
+    def line_of(self, field: str) -> int:
+        return self.field_lines.get(field, self.line)
 
     @property
     def source(self) -> str:

@@ -56,6 +56,9 @@ PosFloat = Annotated[float, Field(gt=0)]
 Sources = Annotated[list[Source], Field(min_length=1)]
 
 
+_HASHES: dict[int, tuple[object, int]] = {}
+
+
 class Architecture(Strict):
     layers: Annotated[int, Field(gt=0, le=1000)]
     hidden_size: PosInt
@@ -79,6 +82,13 @@ class Architecture(Strict):
     qk_rope_head_dim: PosInt | None = None
     qk_nope_head_dim: PosInt | None = None
     v_head_dim: PosInt | None = None
+
+    def __hash__(self) -> int:
+        # The estimator's caches key on architectures; pydantic would rehash every field on each lookup.
+        entry = _HASHES.get(id(self))
+        if entry is None or entry[0] is not self:
+            entry = _HASHES[id(self)] = (self, hash(tuple(self.__dict__.values())))
+        return entry[1]
 
     @model_validator(mode="after")
     def _consistent(self) -> Architecture:

@@ -7,6 +7,7 @@ speed is bytes moved / calibrated bandwidth plus a calibrated fixed cost per tok
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from ..records import Device
 from ..schema import Architecture, DeviceKind, ModelCard
@@ -14,7 +15,7 @@ from .memory import kv_cache_bytes, kv_read_bytes, overhead_bytes, usable_bytes
 from .settings import DEFAULT_CONTEXT, SETTINGS, Settings
 from .speed import Calibration, ClassConstants, decode_seconds, load_calibration, prefill_tok_s
 from .tensors import count_params
-from .tiers import grade
+from .tiers import Tier, grade
 from .weights import weights_size
 
 TTFT_PROMPT = 4096
@@ -52,6 +53,63 @@ def context_for(card: ModelCard, context: int | None) -> int:
     return min(context or DEFAULT_CONTEXT, card.architecture.context_length)
 
 
+@dataclass(frozen=True)
+class Core:
+    """The numbers a tier depends on; cheap enough to compute for every format when picking the best one."""
+
+    weights: int
+    kv: int
+    overhead: int
+    total: int
+    usable: int
+    offload: float
+    decode: float
+    consts: ClassConstants
+    tier: Tier
+
+    @property
+    def fits(self) -> bool:
+        return self.total <= self.usable
+
+    @property
+    def runs(self) -> bool:
+        return self.fits or self.offload < 1.0
+
+    @property
+    def headroom(self) -> float:
+        return (self.usable - self.total) / self.usable if self.usable else -1.0
+
+
+def core(a: Architecture, quant: str, device: Device, ctx: int, kv_type: str, cal: Calibration, s: Settings) -> Core:
+    return cores(a, (quant,), device, ctx, kv_type, cal, s)[0]
+
+
+def cores(
+    a: Architecture, quants: tuple[str, ...], device: Device, ctx: int, kv_type: str, cal: Calibration, s: Settings
+) -> list[Core]:
+    """Core numbers for several formats on one device; what does not depend on the format is looked up once."""
+    consts = cal.for_device(device)
+    cpu = cal.classes.get("CPU", cal.pooled)
+    separate = has_separate_host_memory(device)
+    kv = kv_cache_bytes(a, ctx, kv_type, s)
+    kv_read = kv_read_bytes(a, ctx / 2, kv_type)
+    overhead = overhead_bytes(a, s)
+    usable = usable_bytes(device, s)
+    out = []
+    for quant in quants:
+        weights = _weights_in_device_memory(a, quant, separate)
+        total = weights + kv + overhead
+        offload = 0.0 if total <= usable else offload_share(total, usable, weights, separate, s)
+        decode = 0.0
+        if offload < 1.0:
+            read = weights_size(a, quant).read_per_token_bytes * cal.format_cost.get(quant, 1.0)
+            decode = decode_speed(read, kv_read, device.bandwidth_gbps, offload, consts, cpu, s)
+        headroom = (usable - total) / usable if usable else -1.0
+        tier = grade(offload < 1.0, total > usable, headroom, decode)
+        out.append(Core(weights, kv, overhead, total, usable, offload, decode, consts, tier))
+    return out
+
+
 def estimate(
     card: ModelCard,
     model_slug: str,
@@ -64,48 +122,33 @@ def estimate(
 ) -> Estimate:
     a = card.architecture
     ctx = context_for(card, context)
-    cal = calibration or load_calibration()
-    consts = cal.for_device(device)
-    size = weights_size(a, quant)
-    on_device = device_weights_bytes(a, quant, device)
-    kv = kv_cache_bytes(a, ctx, kv_cache_type, s)
-    overhead = overhead_bytes(a, s)
-    total = on_device + kv + overhead
-    usable = usable_bytes(device, s)
-    fits = total <= usable
-    offload = 0.0 if fits else offload_share(total, usable, on_device, device, s)
-    runs = fits or offload < 1.0
-    cpu = cal.classes.get("CPU", cal.pooled)
-    cost = cal.format_cost.get(quant, 1.0)
-    decode = decode_speed(a, quant, device, ctx / 2, kv_cache_type, offload, consts, cpu, cost, s) if runs else 0.0
-    prefill = prefill_speed(a, device, consts, TTFT_PROMPT / 2)
-    headroom = (usable - total) / usable if usable else -1.0
-    tier = grade(runs, not fits, headroom, decode)
+    c = core(a, quant, device, ctx, kv_cache_type, calibration or load_calibration(), s)
+    prefill = prefill_speed(a, device, c.consts, TTFT_PROMPT / 2)
     return Estimate(
         model=model_slug,
         device=device.slug,
         quant=quant,
         context=ctx,
         kv_cache_type=kv_cache_type,
-        file_bytes=size.total_bytes,
-        weights_bytes=on_device,
-        kv_cache_bytes=kv,
-        overhead_bytes=overhead,
-        total_bytes=total,
-        usable_memory_bytes=usable,
-        fits=fits,
-        runs=runs,
-        headroom=headroom,
-        offload_fraction=round(offload, 4),
-        decode_tok_s=decode,
-        decode_tok_s_low=decode * consts.ratio_p10,
-        decode_tok_s_high=decode * consts.ratio_p90,
-        speed_calibrated=consts.calibrated,
+        file_bytes=weights_size(a, quant).total_bytes,
+        weights_bytes=c.weights,
+        kv_cache_bytes=c.kv,
+        overhead_bytes=c.overhead,
+        total_bytes=c.total,
+        usable_memory_bytes=c.usable,
+        fits=c.fits,
+        runs=c.runs,
+        headroom=c.headroom,
+        offload_fraction=round(c.offload, 4),
+        decode_tok_s=c.decode,
+        decode_tok_s_low=c.decode * c.consts.ratio_p10,
+        decode_tok_s_high=c.decode * c.consts.ratio_p90,
+        speed_calibrated=c.consts.calibrated,
         prefill_tok_s=prefill,
         ttft_s=TTFT_PROMPT / prefill if prefill else None,
         max_context=max_context(card, quant, device, kv_cache_type, s),
-        tier=tier.letter,
-        tier_words=tier.words,
+        tier=c.tier.letter,
+        tier_words=c.tier.words,
     )
 
 
@@ -114,16 +157,21 @@ def has_separate_host_memory(device: Device) -> bool:
 
 
 def device_weights_bytes(a: Architecture, quant: str, device: Device) -> int:
+    return _weights_in_device_memory(a, quant, has_separate_host_memory(device))
+
+
+@cache
+def _weights_in_device_memory(a: Architecture, quant: str, separate_host: bool) -> int:
     """llama.cpp keeps the input embedding table in host RAM when a GPU has its own memory."""
     size = weights_size(a, quant)
-    if has_separate_host_memory(device) and not a.tied_embeddings:
+    if separate_host and not a.tied_embeddings:
         return size.total_bytes - size.embedding_bytes
     return size.total_bytes
 
 
-def offload_share(total: int, usable: int, weights: int, device: Device, s: Settings) -> float:
+def offload_share(total: int, usable: int, weights: int, separate_host: bool, s: Settings) -> float:
     """Share of the weights that would have to sit in system RAM; 1.0 means it cannot run."""
-    if not has_separate_host_memory(device):
+    if not separate_host:
         return 1.0
     spill = total - usable
     if spill > weights or spill > s.system_ram_bytes - s.cpu_reserve_bytes:
@@ -132,23 +180,19 @@ def offload_share(total: int, usable: int, weights: int, device: Device, s: Sett
 
 
 def decode_speed(
-    a: Architecture,
-    quant: str,
-    device: Device,
-    cached_tokens: float,
-    kv_type: str,
+    weights_read: float,
+    kv_read: float,
+    bandwidth_gbps: float,
     offload: float,
     c: ClassConstants,
     cpu: ClassConstants,
-    format_cost: float = 1.0,
     s: Settings = SETTINGS,
 ) -> float:
-    weights = weights_size(a, quant).read_per_token_bytes * format_cost
-    kv = kv_read_bytes(a, cached_tokens, kv_type)
-    on_device = weights * (1 - offload) + kv
-    seconds = decode_seconds(on_device, device.bandwidth_gbps, c)
+    """Tokens per second when each token reads `weights_read` (format cost applied) and `kv_read` bytes;
+    the offloaded share of the weights streams from system RAM at the CPU class's efficiency."""
+    seconds = decode_seconds(weights_read * (1 - offload) + kv_read, bandwidth_gbps, c)
     if offload:
-        seconds += weights * offload / (cpu.bandwidth_efficiency * s.system_ram_bandwidth_gbps * 1e9)
+        seconds += weights_read * offload / (cpu.bandwidth_efficiency * s.system_ram_bandwidth_gbps * 1e9)
     return 1 / seconds
 
 

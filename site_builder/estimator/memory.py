@@ -48,6 +48,7 @@ def cache_cells(context: int, window: int | None, s: Settings = SETTINGS) -> int
     return min(_pad(context, s.kv_pad), _pad(window + s.n_ubatch, s.kv_pad))
 
 
+@cache
 def kv_cache_bytes(a: Architecture, context: int, kv_type: str = "f16", s: Settings = SETTINGS) -> int:
     per_element = KV_TYPES[kv_type]
     return round(sum(cache_cells(context, window, s) * n for window, n in cache_profile(a)) * per_element)
@@ -66,6 +67,7 @@ def overhead_bytes(a: Architecture, s: Settings = SETTINGS) -> int:
     return 4 * s.n_ubatch * (a.vocab_size + 2 * widest + 4 * a.hidden_size)
 
 
+@cache
 def usable_bytes(device: Device, s: Settings = SETTINGS) -> int:
     total = device.memory_bytes
     if device.kind is DeviceKind.UNIFIED_MEMORY and device.vendor == "Apple":

@@ -14,9 +14,12 @@ from ..quants import QUANTS, STORAGE
 from ..schema import Architecture
 from .tensors import Cat, Tensor
 
-IQ2_FAMILY = {"IQ2_M"}  # of the formats we publish; llama.cpp's branch also covers IQ1_*/IQ2_XXS/XS/S
-OUTPUT_Q5K_FORMATS = IQ2_FAMILY
-IMATRIX_REQUIRED = IQ2_FAMILY
+IQ2_FAMILY = {"IQ2_XXS", "IQ2_XS", "IQ1_S", "IQ2_S", "IQ2_M", "IQ1_M"}
+IQ2_S_OR_M = {"IQ2_S", "IQ2_M"}
+IQ1 = {"IQ1_S", "IQ1_M"}
+OUTPUT_Q5K_FORMATS = IQ2_FAMILY | {"IQ3_XXS"}
+# Formats whose tensors llama.cpp refuses to quantize without an importance matrix (tensor_requires_imatrix).
+IMATRIX_REQUIRED = IQ2_FAMILY | {"IQ3_XXS", "IQ3_XS", "Q2_K_S"}
 FALLBACK = {
     "IQ1_S": "IQ4_NL", "IQ1_M": "IQ4_NL", "IQ2_XXS": "IQ4_NL", "IQ2_XS": "IQ4_NL", "IQ2_S": "IQ4_NL",
     "IQ3_XXS": "IQ4_NL", "IQ3_S": "IQ4_NL", "IQ4_XS": "IQ4_NL",
@@ -34,6 +37,7 @@ class _State:
 
     n_attention_wv: int
     n_layers: int
+    imatrix: bool = False
     i_attention_wv: int = 0
     i_ffn_down: int = 0
 
@@ -43,7 +47,7 @@ def storage_types(a: Architecture, fmt: str, tensors: list[Tensor], imatrix: boo
     quant = QUANTS[fmt]
     if imatrix is None:
         imatrix = fmt in IMATRIX_REQUIRED
-    state = _State(n_attention_wv=sum(t.cat is Cat.ATTN_V for t in tensors), n_layers=a.layers)
+    state = _State(n_attention_wv=sum(t.cat is Cat.ATTN_V for t in tensors), n_layers=a.layers, imatrix=imatrix)
     return [_storage_type(a, quant.name, quant.default_type, t, state, imatrix) for t in tensors]
 
 
@@ -76,35 +80,44 @@ def _recipe(a: Architecture, fmt: str, new: str, t: Tensor, st: _State, imatrix:
     if fmt == "MXFP4":
         return "MXFP4" if t.experts > 1 else "Q8_0"
     if t.cat is Cat.TOKEN_EMBD:
-        return "IQ3_S" if fmt == "IQ2_M" else new
+        if fmt in {"IQ2_XXS", "IQ2_XS", "IQ1_S", "IQ1_M"}:
+            return "Q2_K"
+        return "IQ3_S" if fmt in IQ2_S_OR_M | {"IQ3_XXS"} else new
     if fmt in IQ2_FAMILY:
-        return _iq2_recipe(a, new, t, st, gqa, n_expert)
+        return _iq2_recipe(a, fmt, new, t, st, gqa, n_expert)
     if t.cat is Cat.ATTN_V:
         return _attn_v(a, fmt, new, st, gqa, n_expert)
     if t.cat is Cat.ATTN_K:
-        return "Q8_0" if n_expert == 8 else new
+        return "Q8_0" if n_expert == 8 else {"IQ3_XS": "IQ3_XXS", "IQ3_XXS": "IQ2_S"}.get(fmt, new)
+    if t.cat is Cat.ATTN_Q:
+        return {"IQ3_XS": "IQ3_XXS", "IQ3_XXS": "IQ2_S"}.get(fmt, new)
     if t.cat is Cat.FFN_DOWN:
         return _ffn_down(fmt, new, t.layer, a.layers, n_expert, imatrix)
     if t.cat is Cat.ATTN_OUTPUT:
         if n_expert == 8:
-            eight = {"Q2_K", "Q3_K_S", "Q3_K_M", "Q4_K_S", "Q4_K_M", "IQ3_M", "IQ4_XS"}
-            return "Q5_K" if fmt in eight else new
-        return {"Q2_K": "Q3_K", "Q3_K_M": "Q4_K", "Q3_K_L": "Q5_K", "IQ3_M": "Q4_K"}.get(fmt, new)
+            eight = {"Q2_K", "IQ3_XS", "IQ3_XXS", "Q3_K_S", "Q3_K_M", "IQ4_NL", "Q4_K_S", "Q4_K_M", "IQ3_S", "IQ3_M"}
+            return "Q5_K" if fmt in eight | {"IQ4_XS"} else new
+        return {"Q2_K": "Q3_K", "IQ3_XXS": "IQ3_S", "Q3_K_M": "Q4_K", "Q3_K_L": "Q5_K", "IQ3_M": "Q4_K"}.get(fmt, new)
+    if t.cat in (Cat.FFN_GATE, Cat.FFN_UP) and fmt == "IQ3_XS" and a.layers // 8 <= t.layer < 7 * a.layers // 8:
+        return "IQ3_XXS"
     return new
 
 
-def _iq2_recipe(a: Architecture, new: str, t: Tensor, st: _State, gqa: int, n_expert: int) -> str:
+def _iq2_recipe(a: Architecture, fmt: str, new: str, t: Tensor, st: _State, gqa: int, n_expert: int) -> str:
+    low = "IQ3_S" if fmt in IQ2_S_OR_M else "Q2_K"
     if t.cat is Cat.ATTN_V:
         st.i_attention_wv += 1
-        return "Q4_K" if gqa >= 4 or n_expert >= 4 else "IQ3_S"
+        return "Q4_K" if gqa >= 4 or n_expert >= 4 else low
     if n_expert == 8 and t.cat is Cat.ATTN_K:
         return "Q4_K"
     if t.cat is Cat.FFN_DOWN:
         first = st.i_ffn_down < st.n_layers // 8
         st.i_ffn_down += 1
-        return "IQ3_S" if first else new
+        return low if first else new
     if t.cat is Cat.ATTN_OUTPUT:
-        return "Q5_K" if n_expert == 8 else "IQ3_S"
+        if n_expert == 8:
+            return "Q5_K"
+        return "IQ2_XXS" if fmt in IQ1 else ("IQ3_S" if fmt in IQ2_S_OR_M else new)
     return new
 
 
@@ -113,6 +126,12 @@ def _attn_v(a: Architecture, fmt: str, new: str, st: _State, gqa: int, n_expert:
     st.i_attention_wv += 1
     if fmt == "Q2_K":
         new = "Q4_K" if gqa >= 4 else "Q3_K"
+    elif fmt == "Q2_K_S" and gqa >= 4:
+        new = "Q4_K"
+    elif fmt == "IQ3_XXS":
+        new = "Q4_K" if gqa >= 4 else ("IQ3_XXS" if st.imatrix else "IQ3_S")
+    elif fmt in ("IQ3_XS", "IQ3_S") and gqa >= 4:
+        new = "Q4_K"
     elif fmt == "IQ3_M":
         new = "Q4_K"
     elif fmt == "Q3_K_M":
@@ -131,6 +150,10 @@ def _attn_v(a: Architecture, fmt: str, new: str, st: _State, gqa: int, n_expert:
 def _ffn_down(fmt: str, new: str, i: int, n: int, n_expert: int, imatrix: bool) -> str:
     if fmt == "Q2_K":
         return "Q3_K"
+    if fmt == "Q2_K_S":
+        return "Q4_K" if i < n // 8 else new
+    if fmt == "IQ3_XXS" and not imatrix:
+        return "Q4_K" if i < n // 8 else "Q3_K"
     if fmt == "Q3_K_M":
         return "Q5_K" if i < n // 16 else "Q4_K"
     if fmt == "IQ3_M" and (i < n // 8 or (n_expert == 8 and use_more_bits(i, n))):
@@ -139,7 +162,7 @@ def _ffn_down(fmt: str, new: str, i: int, n: int, n_expert: int, imatrix: bool) 
         return "Q5_K"
     if fmt == "Q4_K_M":
         return "Q6_K" if use_more_bits(i, n) else new
-    if fmt == "IQ4_XS" and i < n // 8 and not imatrix:
+    if fmt in ("IQ4_NL", "IQ4_XS") and i < n // 8 and not imatrix:
         return "Q5_K"
     if fmt == "Q5_K_M" and use_more_bits(i, n):
         return "Q6_K"

@@ -1,0 +1,160 @@
+"""The estimator on numbers checked by hand or against real files."""
+
+import pytest
+
+from site_builder.estimator import estimate
+from site_builder.estimator.memory import apple_gpu_fraction, kv_cache_bytes, usable_bytes
+from site_builder.estimator.tensors import count_params
+from site_builder.estimator.tiers import grade
+from site_builder.estimator.weights import weights_size
+
+GIB = 2**30
+MIB = 2**20
+
+# Real GGUF tensor data sizes. GiB figures: llama.cpp's own tables and llama-bench output; GB: file pages.
+REAL_FILES = [
+    # ggml-org/llama.cpp tools/quantize/README.md (commit 311c2c9f), meta-llama/Llama-3.1-8B
+    *[
+        ("llama-3-1-8b-instruct", q, gib * GIB)
+        for q, gib in {
+            "IQ1_S": 1.87, "IQ1_M": 2.01, "IQ2_XXS": 2.23, "IQ2_XS": 2.42, "IQ2_S": 2.56, "IQ2_M": 2.74,
+            "IQ3_XXS": 3.04, "IQ3_XS": 3.27, "IQ3_S": 3.42, "IQ3_M": 3.52, "IQ4_XS": 4.17, "IQ4_NL": 4.38,
+            "Q2_K_S": 2.78, "Q2_K": 2.95, "Q3_K_S": 3.41, "Q3_K_L": 4.02, "Q4_K_S": 4.36, "Q4_K_M": 4.58,
+            "Q5_K_S": 5.21, "Q5_K_M": 5.33, "Q6_K": 6.14, "Q8_0": 7.95, "F16": 14.96,
+        }.items()
+    ],
+    # llama-bench 'size' column, ggml-org/llama.cpp PR #4766 (LLaMA-2-7B shapes)
+    ("llama-2-7b-chat", "F16", 12.55 * GIB),
+    ("llama-2-7b-chat", "Q8_0", 6.67 * GIB),
+    ("llama-2-7b-chat", "Q4_0", 3.56 * GIB),
+    # MoE: tensorblock/Mixtral-8x7B-Instruct-v0.1-GGUF (llama.cpp b4242 era), decimal GB
+    ("mixtral-8x7b-instruct", "Q2_K", 17.311e9),
+    ("mixtral-8x7b-instruct", "Q3_K_M", 22.546e9),
+    ("mixtral-8x7b-instruct", "Q4_0", 26.444e9),
+    ("mixtral-8x7b-instruct", "Q4_K_M", 28.448e9),
+    ("mixtral-8x7b-instruct", "Q5_K_M", 33.230e9),
+    # llama-bench: qwen3moe 30B.A3B, gpt-oss MXFP4 (ggml-org files), llama 70B, deepseek2 16B
+    ("qwen3-30b-a3b", "Q4_K_M", 17.28 * GIB),
+    ("qwen3-30b-a3b", "Q8_0", 30.25 * GIB),
+    ("gpt-oss-20b", "MXFP4", 11.27 * GIB),
+    ("gpt-oss-120b", "MXFP4", 59.02 * GIB),
+    ("llama-3-1-70b-instruct", "Q4_K_M", 39.59 * GIB),
+    ("deepseek-v2-lite-chat", "Q4_K_M", 9.65 * GIB),
+    # tools/llama-bench/README.md: Qwen2.5-7B-Instruct-Q4_K_M.gguf model_size 4677120000 bytes
+    ("qwen2-5-7b-instruct", "Q4_K_M", 4_677_120_000),
+    # bartowski/gemma-2-9b-it-GGUF, decimal GB
+    ("gemma-2-9b-it", "Q4_K_M", 5.76e9),
+    ("gemma-2-9b-it", "Q8_0", 9.83e9),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("slug", "quant", "real"), REAL_FILES, ids=[f"{s}-{q}" for s, q, _ in REAL_FILES])
+def test_weights_match_real_gguf_files_within_2_percent(catalogue, slug, quant, real):
+    a = catalogue.model(slug).card.architecture
+    assert weights_size(a, quant).total_bytes == pytest.approx(real, rel=0.02)
+
+
+def test_llama_31_8b_q4_k_m_is_within_a_few_mib_of_its_file(catalogue):
+    a = catalogue.model("llama-3-1-8b-instruct").card.architecture
+    assert weights_size(a, "Q4_K_M").total_bytes / GIB == pytest.approx(4.58, abs=0.01)
+
+
+def test_parameter_counts_from_architecture(catalogue):
+    assert count_params(catalogue.model("llama-3-1-8b-instruct").card.architecture) == (8_030_261_248, 8_030_261_248)
+    total, active = count_params(catalogue.model("mixtral-8x7b-instruct").card.architecture)
+    assert round(total / 1e9, 2) == 46.70  # llama.cpp prints "model params = 46.70 B"
+    assert round(active / 1e9, 1) == 12.9
+
+
+# KV cache, computed by hand: cells x layers x 2 (K and V) x kv_heads x head_dim x 2 bytes (f16).
+KV_CASES = [
+    # Mistral 7B v0.3, full attention, GQA with 8 KV heads: 32 x 8192 x 2 x 8 x 128 x 2 B
+    ("mistral-7b-instruct-v0-3", 8192, 1024 * MIB),
+    # Mistral 7B v0.1 declares a 4096 window but llama.cpp's llama architecture caches everything
+    ("mistral-7b-instruct-v0-1", 8192, 1024 * MIB),
+    # Mixtral (MoE): attention as Mistral 7B, experts do not change the cache
+    ("mixtral-8x7b-instruct", 8192, 1024 * MIB),
+    # Gemma 2 9B, local/global alternating: 21 global x 8192 + 21 local x (4096 + 512) cells, 8 KiB each
+    ("gemma-2-9b-it", 8192, (21 * 8192 + 21 * 4608) * 8192),
+    # Gemma 3 27B, 5 local : 1 global, window 1024: 10 global x 32768 + 52 local x 1536 cells, 8 KiB each
+    ("gemma-3-27b-it", 32768, (10 * 32768 + 52 * 1536) * 8192),
+    # gpt-oss-20b, window 128 (+512 ubatch, padded to 768): 12 x 8192 + 12 x 768 cells, 2 KiB each
+    ("gpt-oss-20b", 8192, (12 * 8192 + 12 * 768) * 2048),
+    # DeepSeek V3 latent attention: 61 layers x (512 + 64) x 2 B per token
+    ("deepseek-v3", 32768, 61 * 576 * 2 * 32768),
+    # Qwen3-Next: only 12 of 48 layers keep a KV cache: 12 x 2 x 2 x 256 x 2 B per token
+    ("qwen3-next-80b-a3b-instruct", 32768, 12 * 2 * 2 * 256 * 2 * 32768),
+]
+
+
+@pytest.mark.parametrize(("slug", "ctx", "expected"), KV_CASES, ids=[c[0] for c in KV_CASES])
+def test_kv_cache_by_hand(catalogue, slug, ctx, expected):
+    assert kv_cache_bytes(catalogue.model(slug).card.architecture, ctx) == expected
+
+
+def test_deepseek_v3_kv_matches_the_llama_cpp_log(catalogue):
+    # "KV self size = 2196.00 MiB" at 32K context (ggml-org/llama.cpp PR #11446 discussion)
+    assert kv_cache_bytes(catalogue.model("deepseek-v3").card.architecture, 32768) == 2196 * MIB
+
+
+def test_kv_cache_types(catalogue):
+    a = catalogue.model("mistral-7b-instruct-v0-3").card.architecture
+    assert kv_cache_bytes(a, 8192, "q8_0") == 1024 * MIB * 34 // 64
+    assert kv_cache_bytes(a, 8192, "q4_0") == 1024 * MIB * 18 // 64
+
+
+def test_usable_memory(catalogue):
+    assert usable_bytes(catalogue.device("rtx-4060")) == 7 * GIB  # 8 GiB less the 1 GiB driver reserve
+    assert usable_bytes(catalogue.device("apple-m2-max-30c-32gb")) == round(32 * GIB * 2 / 3)
+    assert usable_bytes(catalogue.device("apple-m2-max-30c-64gb")) == 48 * GIB
+    assert apple_gpu_fraction(36) == 2 / 3 and apple_gpu_fraction(48) == 0.75
+
+
+@pytest.mark.parametrize(
+    ("runs", "offloaded", "headroom", "speed", "tier"),
+    [
+        (True, False, 0.25, 50, "S"),
+        (True, False, 0.2499, 50, "A"),
+        (True, False, 0.5, 49.9, "A"),
+        (True, False, 0.15, 25, "A"),
+        (True, False, 0.15, 24.9, "B"),
+        (True, False, 0.05, 10, "B"),
+        (True, False, 0.049, 100, "C"),
+        (True, False, 0.5, 9.9, "C"),
+        (True, True, -0.2, 10, "C"),
+        (True, True, -0.2, 9.9, "D"),
+        (False, True, -2.0, 0, "F"),
+    ],
+)
+def test_tier_thresholds(runs, offloaded, headroom, speed, tier):
+    assert grade(runs, offloaded, headroom, speed).letter == tier
+
+
+def test_mistral_7b_on_rtx_4060(catalogue):
+    m, d = catalogue.model("mistral-7b-instruct-v0-3"), catalogue.device("rtx-4060")
+    e = estimate(m.card, m.slug, "Q4_K_M", d)
+    assert e.context == 8192
+    assert e.kv_cache_bytes == 1024 * MIB
+    assert e.weights_bytes == e.file_bytes - weights_size(m.card.architecture, "Q4_K_M").embedding_bytes
+    assert e.total_bytes == e.weights_bytes + e.kv_cache_bytes + e.overhead_bytes
+    assert e.fits and e.offload_fraction == 0
+    assert e.decode_tok_s_low < e.decode_tok_s < e.decode_tok_s_high
+
+
+def test_seventy_b_on_an_8_gb_card_cannot_run_at_q4_k_m(catalogue):
+    m, d = catalogue.model("llama-3-1-70b-instruct"), catalogue.device("rtx-4060")
+    e = estimate(m.card, m.slug, "Q4_K_M", d)
+    assert (e.fits, e.runs, e.tier, e.max_context) == (False, False, "F", 0)
+
+
+def test_partial_offload_is_capped_below_b(catalogue):
+    m, d = catalogue.model("llama-3-1-70b-instruct"), catalogue.device("rtx-4090")
+    e = estimate(m.card, m.slug, "Q4_K_M", d)
+    assert e.runs and not e.fits
+    assert 0 < e.offload_fraction < 1
+    assert e.tier in ("C", "D")
+
+
+def test_context_is_capped_at_the_model_maximum(catalogue):
+    m, d = catalogue.model("gemma-2-9b-it"), catalogue.device("rtx-4090")
+    assert estimate(m.card, m.slug, "Q4_K_M", d, context=131072).context == 8192

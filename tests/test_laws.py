@@ -1,0 +1,127 @@
+"""Laws the estimator must keep, checked on generated architectures and devices (hypothesis)."""
+
+from dataclasses import replace
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from site_builder.estimator import estimate
+from site_builder.estimator.memory import kv_cache_bytes
+from site_builder.estimator.tiers import tier_rank
+from site_builder.estimator.weights import weights_size
+from site_builder.quants import STANDARD_QUANTS
+from site_builder.records import Device
+from site_builder.schema import Architecture, DeviceKind, DeviceSpec, ModelCard
+
+
+@st.composite
+def architectures(draw, aligned: bool = False):
+    """Transformer shapes; `aligned` keeps every row length a multiple of 256 (k-quant blocks fit)."""
+    kv = draw(st.sampled_from([1, 2, 4, 8, 16]))
+    heads = kv * draw(st.sampled_from([2, 4, 8] if aligned else [1, 2, 4, 8]))
+    head_dim = draw(st.sampled_from([128, 256] if aligned else [64, 80, 128, 256]))
+    moe = draw(st.booleans())
+    experts = draw(st.integers(4, 64)) if moe else None
+    window = draw(st.sampled_from([None, 128, 1024, 4096]))
+    return Architecture(
+        layers=draw(st.integers(1, 96)),
+        hidden_size=draw(st.sampled_from([512, 1536, 2048, 3072, 4096, 5120, 8192] + ([] if aligned else [896, 2880]))),
+        intermediate_size=draw(st.sampled_from([2048, 8192, 11008, 14336, 18944] + ([] if aligned else [1408, 4864]))),
+        attention_heads=heads,
+        kv_heads=kv,
+        head_dim=head_dim,
+        vocab_size=draw(st.sampled_from([32000, 128256, 151936, 256000])),
+        context_length=draw(st.sampled_from([4096, 32768, 131072])),
+        experts=experts,
+        experts_per_token=draw(st.integers(1, experts)) if moe else None,
+        moe_intermediate_size=draw(st.sampled_from([None, 768, 2048] + ([] if aligned else [1408]))) if moe else None,
+        sliding_window=window,
+        sliding_window_pattern=draw(st.sampled_from([2, 6])) if window else None,
+        tied_embeddings=draw(st.booleans()),
+    )
+
+
+def card(a: Architecture) -> ModelCard:
+    return ModelCard(
+        name="Generated", family="G", publisher="P", params_b=1.0, active_params_b=1.0 if a.experts else None,
+        architecture=a, license="MIT", summary="s", sources=["https://example.org"],
+    )  # fmt: skip
+
+
+def device(memory_gb: float, bandwidth: float, kind: DeviceKind, vendor: str) -> Device:
+    spec = DeviceSpec(
+        name="D", vendor=vendor, kind=kind, memory_gb=memory_gb, memory_bandwidth_gbps=bandwidth,
+        sources=["https://example.org"],
+    )  # fmt: skip
+    return Device("d", "d.md", "D", spec, memory_gb, "d", "")
+
+
+KINDS = st.sampled_from(
+    [(DeviceKind.DISCRETE_GPU, "NVIDIA"), (DeviceKind.UNIFIED_MEMORY, "Apple"), (DeviceKind.CPU, "Generic"),
+     (DeviceKind.DISCRETE_GPU, "AMD"), (DeviceKind.TPU, "Google")]
+)  # fmt: skip
+QUANT = st.sampled_from(STANDARD_QUANTS)
+CHAINS = [
+    ("Q2_K", "Q3_K_S", "Q3_K_M", "Q3_K_L", "Q4_K_S", "Q4_K_M", "Q5_K_S", "Q5_K_M", "Q6_K", "Q8_0", "F16"),
+    ("IQ2_M", "IQ3_M", "IQ4_XS", "Q8_0"),
+    ("Q4_0", "Q8_0", "BF16"),
+]
+CONTEXT = st.sampled_from([512, 4096, 8192, 32768, 131072])
+
+
+@settings(max_examples=150, deadline=None)
+@given(architectures(), QUANT, KINDS, st.floats(2, 512), st.floats(1.01, 4), st.floats(20, 4000), CONTEXT)
+def test_more_memory_never_lowers_the_tier(a, quant, kind, memory, factor, bandwidth, ctx):
+    small = device(memory, bandwidth, *kind)
+    big = replace(small, memory_gb=memory * factor)
+    e_small = estimate(card(a), "m", quant, small, ctx)
+    e_big = estimate(card(a), "m", quant, big, ctx)
+    assert tier_rank(e_big.tier) <= tier_rank(e_small.tier)
+    assert e_big.max_context >= e_small.max_context
+
+
+@settings(max_examples=150, deadline=None)
+@given(architectures(), QUANT, KINDS, st.floats(2, 512), st.floats(20, 4000), st.floats(1.01, 4), CONTEXT)
+def test_more_bandwidth_is_never_slower(a, quant, kind, memory, bandwidth, factor, ctx):
+    slow = device(memory, bandwidth, *kind)
+    fast = device(memory, bandwidth * factor, *kind)
+    e_slow = estimate(card(a), "m", quant, slow, ctx)
+    e_fast = estimate(card(a), "m", quant, fast, ctx)
+    assert e_fast.decode_tok_s >= e_slow.decode_tok_s
+    assert tier_rank(e_fast.tier) <= tier_rank(e_slow.tier)
+
+
+@settings(max_examples=200, deadline=None)
+@given(architectures(), st.sampled_from(["f16", "q8_0", "q4_0"]), CONTEXT, CONTEXT)
+def test_longer_context_never_needs_less_memory(a, kv_type, c1, c2):
+    short, long = sorted((c1, c2))
+    assert kv_cache_bytes(a, long, kv_type) >= kv_cache_bytes(a, short, kv_type)
+
+
+@settings(max_examples=200, deadline=None)
+@given(architectures(aligned=True))
+def test_bigger_quant_never_needs_less_memory(a):
+    # "Bigger" within a family; across families the order depends on the shape (an attention-heavy model's
+    # Q3_K_L, with attention at 5 bits, can outweigh its IQ4_XS), so the catalogue test below checks that.
+    for chain in CHAINS:
+        sizes = [weights_size(a, q).total_bytes for q in chain]
+        assert sizes == sorted(sizes), chain
+
+
+def test_unaligned_rows_fall_back_like_llama_cpp(catalogue):
+    # gpt-oss's 2880-wide rows do not fit 256-weight k-quant blocks: llama.cpp falls back to 32-weight
+    # types, so a "Q2_K" file is no smaller than Q4_0 (unsloth/gpt-oss-20b-GGUF: both 11.5 GB).
+    a = catalogue.model("gpt-oss-20b").card.architecture
+    assert weights_size(a, "Q2_K").total_bytes == pytest.approx(weights_size(a, "Q4_0").total_bytes, rel=0.01)
+
+
+def test_catalogue_quants_are_ordered_by_size(catalogue):
+    from site_builder.assemble import offered_quants
+
+    for model in catalogue.models:
+        a = model.card.architecture
+        if a.hidden_size % 256 or (a.intermediate_size or 256) % 256 or (a.moe_intermediate_size or 256) % 256:
+            continue
+        sizes = [weights_size(a, q).total_bytes for q in offered_quants(model)]
+        assert sizes == sorted(sizes), model.slug
