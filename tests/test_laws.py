@@ -17,25 +17,31 @@ from site_builder.schema import Architecture, DeviceKind, DeviceSpec, ModelCard
 
 @st.composite
 def architectures(draw, aligned: bool = False):
-    """Transformer shapes; `aligned` keeps every row length a multiple of 256 (k-quant blocks fit)."""
+    """Transformer shapes like real ones: attention width near the hidden size, FFN wider than both.
+
+    `aligned` keeps every row a multiple of 256 weights so k-quant blocks fit (no llama.cpp fallbacks)."""
     kv = draw(st.sampled_from([1, 2, 4, 8, 16]))
     heads = kv * draw(st.sampled_from([2, 4, 8] if aligned else [1, 2, 4, 8]))
     head_dim = draw(st.sampled_from([128, 256] if aligned else [64, 80, 128, 256]))
+    ratio = draw(st.sampled_from([0.75, 1.0, 1.25]))
+    hidden = max(256, round(heads * head_dim * ratio / 256) * 256) if aligned else draw(st.integers(8, 128)) * 64
+    ffn = hidden * draw(st.sampled_from([2, 3, 4])) + (0 if aligned else draw(st.sampled_from([0, 64, 128])))
     moe = draw(st.booleans())
-    experts = draw(st.integers(4, 64)) if moe else None
+    experts = draw(st.sampled_from([4, 8, 16, 64, 128])) if moe else None
     window = draw(st.sampled_from([None, 128, 1024, 4096]))
     return Architecture(
         layers=draw(st.integers(1, 96)),
-        hidden_size=draw(st.sampled_from([512, 1536, 2048, 3072, 4096, 5120, 8192] + ([] if aligned else [896, 2880]))),
-        intermediate_size=draw(st.sampled_from([2048, 8192, 11008, 14336, 18944] + ([] if aligned else [1408, 4864]))),
+        hidden_size=hidden,
+        intermediate_size=ffn,
         attention_heads=heads,
         kv_heads=kv,
         head_dim=head_dim,
         vocab_size=draw(st.sampled_from([32000, 128256, 151936, 256000])),
         context_length=draw(st.sampled_from([4096, 32768, 131072])),
         experts=experts,
-        experts_per_token=draw(st.integers(1, experts)) if moe else None,
-        moe_intermediate_size=draw(st.sampled_from([None, 768, 2048] + ([] if aligned else [1408]))) if moe else None,
+        experts_per_token=draw(st.integers(1, min(experts, 8))) if moe else None,
+        # narrow experts only come in large numbers (Qwen3, DeepSeek); 8-expert models have wide ones (Mixtral)
+        moe_intermediate_size=draw(st.sampled_from([None, 768, 2048])) if moe and experts >= 64 else None,
         sliding_window=window,
         sliding_window_pattern=draw(st.sampled_from([2, 6])) if window else None,
         tied_embeddings=draw(st.booleans()),

@@ -188,12 +188,18 @@ def decode_speed(
     cpu: ClassConstants,
     s: Settings = SETTINGS,
 ) -> float:
-    """Tokens per second when each token reads `weights_read` (format cost applied) and `kv_read` bytes;
-    the offloaded share of the weights streams from system RAM at the CPU class's efficiency."""
-    seconds = decode_seconds(weights_read * (1 - offload) + kv_read, bandwidth_gbps, c)
-    if offload:
-        seconds += weights_read * offload / (cpu.bandwidth_efficiency * s.system_ram_bandwidth_gbps * 1e9)
-    return 1 / seconds
+    """Tokens per second when each token reads `weights_read` (format cost applied) and `kv_read` bytes.
+
+    With an offload, the share in system RAM streams at the CPU class's efficiency. Time is linear in the
+    share, so the best split is either the most the GPU can hold or none at all (a GPU slower than the
+    host's RAM); taking the better of the two keeps "more memory is never slower" true.
+    """
+
+    def seconds(share: float) -> float:
+        host = weights_read * share / (cpu.bandwidth_efficiency * s.system_ram_bandwidth_gbps * 1e9)
+        return decode_seconds(weights_read * (1 - share) + kv_read, bandwidth_gbps, c) + host
+
+    return 1 / (min(seconds(offload), seconds(1.0)) if offload else seconds(0.0))
 
 
 def prefill_flops_per_token(a: Architecture, cached_tokens: float) -> float:
