@@ -104,7 +104,10 @@ _FORMAT_ROWS = [
     ("F16", "F16", 0.0020, "Mistral-7B", "16-bit float; the original weights"),
 ]
 # Estimated and accepted in measurements, but not offered in model tables: rarely downloaded or superseded.
-UNLISTED = {"IQ1_S", "IQ1_M", "IQ2_XXS", "IQ2_XS", "IQ2_S", "Q2_K_S", "IQ3_XXS", "IQ3_XS", "IQ3_S", "IQ4_NL", "Q4_1", "Q5_0"}
+UNLISTED = {
+    *("IQ1_S", "IQ1_M", "IQ2_XXS", "IQ2_XS", "IQ2_S", "Q2_K_S"),
+    *("IQ3_XXS", "IQ3_XS", "IQ3_S", "IQ4_NL", "Q4_1", "Q5_0"),
+}
 FORMATS = [QuantFormat(*row, rank=i, listed=row[0] not in UNLISTED) for i, row in enumerate(_FORMAT_ROWS)]
 QUANTS = {q.name: q for q in FORMATS}
 QUANT_NAMES = tuple(QUANTS)
