@@ -6,12 +6,13 @@ from dataclasses import dataclass
 
 from .estimator import Estimate, context_for, cores, estimate
 from .estimator.memory import kv_cache_bytes, overhead_bytes
-from .estimator.settings import SETTINGS
+from .estimator.settings import CONTEXT_PRESETS, SETTINGS
 from .estimator.speed import Calibration, load_calibration
 from .estimator.tensors import count_params
 from .estimator.tiers import TIERS, Tier, tier_rank
 from .estimator.weights import weights_size
 from .markdown import render_markdown
+from .methodology import Methodology, build_methodology
 from .quants import DEFAULT_QUANT, QUANTS, STANDARD_QUANTS, Quality, QuantFormat, quality
 from .records import Content, Device, Measurement, ModelEntry
 
@@ -23,6 +24,7 @@ class QuantRow:
     quant: QuantFormat
     file_bytes: int
     memory_bytes: int  # weights + KV cache at the default context + compute buffer, all in one memory pool
+    memory_by_context: tuple[tuple[int, int], ...]  # (context preset, bytes) for presets the model supports
     bits_per_weight: float  # whole file, embeddings and all
     quality: Quality
     recommended: bool
@@ -86,6 +88,7 @@ class Site:
     devices: tuple[DeviceView, ...]
     content: Content
     calibration: Calibration
+    methodology: Methodology
 
 
 def offered_quants(entry: ModelEntry) -> tuple[str, ...]:
@@ -103,13 +106,24 @@ def quant_rows(entry: ModelEntry) -> tuple[QuantRow, ...]:
     ctx = context_for(entry.card, None)
     total_params, _ = count_params(a)
     rec = recommended_quant(entry)
+    presets = context_presets(entry)
     rows = []
     for name in offered_quants(entry):
         size = weights_size(a, name).total_bytes
+        by_ctx = tuple((c, size + kv_cache_bytes(a, c) + overhead_bytes(a)) for c in presets)
         memory = size + kv_cache_bytes(a, ctx) + overhead_bytes(a)
         bpw = size * 8 / total_params
-        rows.append(QuantRow(QUANTS[name], size, memory, bpw, quality(name), name == rec))
+        rows.append(QuantRow(QUANTS[name], size, memory, by_ctx, bpw, quality(name), name == rec))
     return tuple(rows)
+
+
+def context_presets(entry: ModelEntry) -> tuple[int, ...]:
+    """The site's presets the model supports, plus its own maximum when that falls between them."""
+    limit = entry.card.architecture.context_length
+    presets = [c for c in CONTEXT_PRESETS if c <= limit]
+    if not presets or (limit not in presets and limit < CONTEXT_PRESETS[-1]):
+        presets.append(limit)
+    return tuple(presets)
 
 
 def find_measurement(content: Content, model: str, quant: str, device: Device) -> Measurement | None:
@@ -154,7 +168,8 @@ def assemble_site(content: Content, cal: Calibration | None = None) -> Site:
     cal = cal or load_calibration()
     models = tuple(model_view(m, content, cal) for m in content.models)
     devices = tuple(device_view(d, content, cal) for d in content.devices)
-    return Site(models=models, devices=devices, content=content, calibration=cal)
+    method = build_methodology(content, cal)
+    return Site(models=models, devices=devices, content=content, calibration=cal, methodology=method)
 
 
 def model_view(entry: ModelEntry, content: Content, cal: Calibration) -> ModelView:

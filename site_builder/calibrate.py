@@ -54,10 +54,9 @@ def points(content: Content, kind: str, format_cost: dict[str, float], calibrati
     Where one device, model, format, test and backend were measured more than once (different llama.cpp
     builds), only the fastest counts: kernels only got faster, and estimates are for current builds.
     """
+    chosen = [m for m in content.measurements if m.benchmark.calibration or not calibration_only]
     out = []
-    for m in _fastest(content.measurements):
-        if calibration_only and not m.benchmark.calibration:
-            continue
+    for m in _fastest(chosen):
         if m.benchmark.relative or not m.row.test.startswith(kind):
             continue
         model, device = resolve_model(content, m.row.model), resolve_device(content, m.row.device)

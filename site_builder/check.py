@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from .estimator.tensors import count_params
 from .problems import ContentError, Problem
 from .records import Content
 
 
+TOLERANCE = 0.03
+
+
 def check_content(content: Content) -> None:
-    problems = [*_unique_slugs(content), *_measurement_references(content)]
+    problems = [
+        *_unique_slugs(content),
+        *_measurement_references(content),
+        *_parameter_counts(content),
+        *_bandwidths(content),
+    ]
     if problems:
         raise ContentError(problems)
 
@@ -33,4 +42,46 @@ def _measurement_references(content: Content) -> list[Problem]:
             out.append(
                 Problem(m.path, m.line_of("device"), "device", f"no device file or variant named {m.row.device!r}")
             )
+    return out
+
+
+def _parameter_counts(content: Content) -> list[Problem]:
+    """params_b and active_params_b must agree with what the architecture implies, within 3%."""
+    out = []
+    for m in content.models:
+        card, a = m.card, m.card.architecture
+        total, active = count_params(a)
+        stated = card.params_b - (card.vision_params_b or 0)
+        if abs(total / 1e9 / stated - 1) > TOLERANCE:
+            what = f"{card.params_b:g}" + (f" less {card.vision_params_b:g} vision" if card.vision_params_b else "")
+            out.append(_mismatch(m, "params_b", f"{what} does not match the architecture's {total / 1e9:.2f}B"))
+        if card.active_params_b:
+            # Publishers differ on whether the input embedding table counts as active (DeepSeek, OpenAI: no).
+            embedding = a.vocab_size * a.hidden_size
+            counts = (active / 1e9, (active - embedding) / 1e9)
+            if all(abs(c / card.active_params_b - 1) > TOLERANCE for c in counts):
+                text = f"{card.active_params_b:g} does not match the architecture's {counts[0]:.2f}B"
+                out.append(_mismatch(m, "active_params_b", text + f" ({counts[1]:.2f}B without the embedding table)"))
+    return out
+
+
+def _mismatch(m, field: str, text: str) -> Problem:
+    return Problem(m.path, m.lines.get(field, 0), field, f"{text} (more than {TOLERANCE:.0%} apart)")
+
+
+def _bandwidths(content: Content) -> list[Problem]:
+    """A device's bandwidth must agree with bus width x data rate where both are given."""
+    out, seen = [], set()
+    for d in content.devices:
+        spec = d.spec
+        if d.path in seen or not (spec.memory_bus_bits and spec.memory_data_rate_gbps):
+            continue
+        seen.add(d.path)
+        implied = spec.memory_bus_bits / 8 * spec.memory_data_rate_gbps
+        if abs(implied / spec.memory_bandwidth_gbps - 1) > TOLERANCE:
+            text = (
+                f"{spec.memory_bandwidth_gbps:g} GB/s does not match {spec.memory_bus_bits}-bit x "
+                f"{spec.memory_data_rate_gbps:g} Gbit/s = {implied:g} GB/s (more than {TOLERANCE:.0%} apart)"
+            )
+            out.append(Problem(d.path, d.lines.get("memory_bandwidth_gbps", 0), "memory_bandwidth_gbps", text))
     return out

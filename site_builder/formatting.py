@@ -26,8 +26,10 @@ def params(b: float) -> str:
 
 
 def context(tokens: int) -> str:
-    if tokens >= 1024 and tokens % 1024 == 0:
-        return f"{tokens // 1024}K"
+    """Tokens in K of 1,024, as model cards and llama.cpp count them (8K = 8,192)."""
+    if tokens >= 1024:
+        k = tokens / 1024
+        return f"{k:.0f}K" if k == int(k) or k >= 100 else f"{k:.1f}K"
     return f"{tokens:,}"
 
 

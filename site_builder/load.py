@@ -32,6 +32,10 @@ class Document:
     body: str
     close_line: int  # the closing '---': where a missing top-level field would go
 
+    @property
+    def top_lines(self) -> dict[str, int]:
+        return {path[0]: line for path, line in self.loaded.lines.items() if len(path) == 1}
+
 
 class Collector:
     def __init__(self) -> None:
@@ -45,7 +49,7 @@ class Collector:
 def load_content(content_dir: Path, notices: list[str] | None = None) -> Content:
     found = Collector()
     docs = {kind: _read_kind(content_dir, kind, found) for kind in KINDS}
-    models = tuple(ModelEntry(d.slug, d.path, d.data, d.body) for d in docs["models"])
+    models = tuple(ModelEntry(d.slug, d.path, d.data, d.body, d.top_lines) for d in docs["models"])
     devices = tuple(v for d in docs["devices"] for v in _device_variants(d))
     measurements = tuple(_measurements(docs["benchmarks"]))
     if notices is not None:
@@ -204,8 +208,9 @@ def _type_args(annotation: object) -> list[object]:
 
 def _device_variants(doc: Document) -> list[Device]:
     spec: DeviceSpec = doc.data
-    if not isinstance(spec.memory_gb, list):
-        return [Device(doc.slug, doc.path, spec.name, spec, spec.memory_gb, doc.slug, doc.body)]
+    sizes = spec.memory_gb if isinstance(spec.memory_gb, list) else None
+    if sizes is None:
+        return [Device(doc.slug, doc.path, spec.name, spec, spec.memory_gb, doc.slug, doc.body, doc.top_lines)]
     return [
         Device(
             f"{doc.slug}-{_size(gb)}gb",
@@ -215,8 +220,9 @@ def _device_variants(doc: Document) -> list[Device]:
             gb,
             doc.slug,
             doc.body,
-        )
-        for gb in sorted(set(spec.memory_gb))
+            doc.top_lines,
+        )  # fmt: skip
+        for gb in sorted(set(sizes))
     ]
 
 

@@ -13,6 +13,7 @@ class ModelEntry:
     path: str
     card: ModelCard
     body: str  # Markdown source
+    lines: dict[str, int]  # line of each top-level frontmatter key, for cross-file checks
 
     @property
     def name(self) -> str:
@@ -30,6 +31,7 @@ class Device:
     memory_gb: float
     base_slug: str  # the file's slug; variants of one chip share it
     body: str
+    lines: dict[str, int]
 
     @property
     def vendor(self) -> str:

@@ -78,6 +78,14 @@ def render_site(site: Site, templates: Path, config: SiteConfig) -> dict[str, st
         PageInfo("Devices", "Every GPU, Apple chip, TPU and CPU on the site.", "devices/"),
         devices=site.devices,
     )
+    emit(
+        "methodology/index.html",
+        "methodology.html",
+        PageInfo(
+            "How we estimate", "Formulas, constants, sources and measured error of every estimate.", "methodology/"
+        ),
+        method=site.methodology,
+    )
     for view in site.models:
         page = PageInfo(view.card.name, view.card.summary, f"models/{view.slug}/")
         emit(f"models/{view.slug}/index.html", "model.html", page, model=view)

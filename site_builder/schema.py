@@ -137,6 +137,7 @@ class ModelCard(Strict):
     publisher: Text
     params_b: Annotated[float, Field(gt=0, le=10_000)]
     active_params_b: Annotated[float, Field(gt=0)] | None = None
+    vision_params_b: Annotated[float, Field(gt=0)] | None = None  # in a separate mmproj file for llama.cpp
     architecture: Architecture
     license: Text
     release_date: Annotated[dt.date, Field(strict=False)] | None = None

@@ -3,6 +3,7 @@
 import pytest
 
 from site_builder.estimator import estimate
+from site_builder.estimator.known_files import KNOWN_FILES
 from site_builder.estimator.memory import apple_gpu_fraction, kv_cache_bytes, usable_bytes
 from site_builder.estimator.tensors import count_params
 from site_builder.estimator.tiers import grade
@@ -11,41 +12,7 @@ from site_builder.estimator.weights import weights_size
 GIB = 2**30
 MIB = 2**20
 
-# Real GGUF tensor data sizes. GiB figures: llama.cpp's own tables and llama-bench output; GB: file pages.
-REAL_FILES = [
-    # ggml-org/llama.cpp tools/quantize/README.md (commit 311c2c9f), meta-llama/Llama-3.1-8B
-    *[
-        ("llama-3-1-8b-instruct", q, gib * GIB)
-        for q, gib in {
-            "IQ1_S": 1.87, "IQ1_M": 2.01, "IQ2_XXS": 2.23, "IQ2_XS": 2.42, "IQ2_S": 2.56, "IQ2_M": 2.74,
-            "IQ3_XXS": 3.04, "IQ3_XS": 3.27, "IQ3_S": 3.42, "IQ3_M": 3.52, "IQ4_XS": 4.17, "IQ4_NL": 4.38,
-            "Q2_K_S": 2.78, "Q2_K": 2.95, "Q3_K_S": 3.41, "Q3_K_L": 4.02, "Q4_K_S": 4.36, "Q4_K_M": 4.58,
-            "Q5_K_S": 5.21, "Q5_K_M": 5.33, "Q6_K": 6.14, "Q8_0": 7.95, "F16": 14.96,
-        }.items()
-    ],
-    # llama-bench 'size' column, ggml-org/llama.cpp PR #4766 (LLaMA-2-7B shapes)
-    ("llama-2-7b-chat", "F16", 12.55 * GIB),
-    ("llama-2-7b-chat", "Q8_0", 6.67 * GIB),
-    ("llama-2-7b-chat", "Q4_0", 3.56 * GIB),
-    # MoE: tensorblock/Mixtral-8x7B-Instruct-v0.1-GGUF (llama.cpp b4242 era), decimal GB
-    ("mixtral-8x7b-instruct", "Q2_K", 17.311e9),
-    ("mixtral-8x7b-instruct", "Q3_K_M", 22.546e9),
-    ("mixtral-8x7b-instruct", "Q4_0", 26.444e9),
-    ("mixtral-8x7b-instruct", "Q4_K_M", 28.448e9),
-    ("mixtral-8x7b-instruct", "Q5_K_M", 33.230e9),
-    # llama-bench: qwen3moe 30B.A3B, gpt-oss MXFP4 (ggml-org files), llama 70B, deepseek2 16B
-    ("qwen3-30b-a3b", "Q4_K_M", 17.28 * GIB),
-    ("qwen3-30b-a3b", "Q8_0", 30.25 * GIB),
-    ("gpt-oss-20b", "MXFP4", 11.27 * GIB),
-    ("gpt-oss-120b", "MXFP4", 59.02 * GIB),
-    ("llama-3-1-70b-instruct", "Q4_K_M", 39.59 * GIB),
-    ("deepseek-v2-lite-chat", "Q4_K_M", 9.65 * GIB),
-    # tools/llama-bench/README.md: Qwen2.5-7B-Instruct-Q4_K_M.gguf model_size 4677120000 bytes
-    ("qwen2-5-7b-instruct", "Q4_K_M", 4_677_120_000),
-    # bartowski/gemma-2-9b-it-GGUF, decimal GB
-    ("gemma-2-9b-it", "Q4_K_M", 5.76e9),
-    ("gemma-2-9b-it", "Q8_0", 9.83e9),
-]  # fmt: skip
+REAL_FILES = [(f.model, f.quant, f.size_bytes) for f in KNOWN_FILES]
 
 
 @pytest.mark.parametrize(("slug", "quant", "real"), REAL_FILES, ids=[f"{s}-{q}" for s, q, _ in REAL_FILES])

@@ -60,7 +60,7 @@ def device(memory_gb: float, bandwidth: float, kind: DeviceKind, vendor: str) ->
         name="D", vendor=vendor, kind=kind, memory_gb=memory_gb, memory_bandwidth_gbps=bandwidth,
         sources=["https://example.org"],
     )  # fmt: skip
-    return Device("d", "d.md", "D", spec, memory_gb, "d", "")
+    return Device("d", "d.md", "D", spec, memory_gb, "d", "", {})
 
 
 KINDS = st.sampled_from(
