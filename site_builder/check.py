@@ -6,7 +6,6 @@ from .estimator.tensors import count_params
 from .problems import ContentError, Problem
 from .records import Content
 
-
 TOLERANCE = 0.03
 
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from ..records import Device
 from ..schema import Architecture, DeviceKind, ModelCard
 from .memory import kv_cache_bytes, kv_read_bytes, overhead_bytes, usable_bytes
 from .settings import DEFAULT_CONTEXT, SETTINGS, Settings
-from .speed import Calibration, ClassConstants, decode_seconds, load_calibration, prefill_tok_s
+from .speed import Calibration, ClassConstants, load_calibration, prefill_tok_s
 from .tensors import count_params
 from .tiers import Tier, grade
 from .weights import weights_size
@@ -53,9 +54,8 @@ def context_for(card: ModelCard, context: int | None) -> int:
     return min(context or DEFAULT_CONTEXT, card.architecture.context_length)
 
 
-@dataclass(frozen=True)
-class Core:
-    """The numbers a tier depends on; cheap enough to compute for every format when picking the best one."""
+class Core(NamedTuple):
+    """The numbers a tier depends on; cheap enough to compute for every format, context and device."""
 
     weights: int
     kv: int
@@ -81,32 +81,54 @@ class Core:
 
 
 def core(a: Architecture, quant: str, device: Device, ctx: int, kv_type: str, cal: Calibration, s: Settings) -> Core:
-    return cores(a, (quant,), device, ctx, kv_type, cal, s)[0]
+    return sweep(a, (quant,), (ctx,), (device,), kv_type, cal, s)[quant, ctx][0]
 
 
 def cores(
     a: Architecture, quants: tuple[str, ...], device: Device, ctx: int, kv_type: str, cal: Calibration, s: Settings
 ) -> list[Core]:
-    """Core numbers for several formats on one device; what does not depend on the format is looked up once."""
-    consts = cal.for_device(device)
+    table = sweep(a, quants, (ctx,), (device,), kv_type, cal, s)
+    return [table[q, ctx][0] for q in quants]
+
+
+def sweep(
+    a: Architecture,
+    quants: tuple[str, ...],
+    contexts: tuple[int, ...],
+    devices: tuple[Device, ...],
+    kv_type: str,
+    cal: Calibration,
+    s: Settings = SETTINGS,
+) -> dict[tuple[str, int], list[Core]]:
+    """Every (format, context) -> one Core per device. What does not depend on the inner loop is hoisted out,
+    because a build grades every model on every device in every format and context."""
     cpu = cal.classes.get("CPU", cal.pooled)
-    separate = has_separate_host_memory(device)
-    kv = kv_cache_bytes(a, ctx, kv_type, s)
-    kv_read = kv_read_bytes(a, ctx / 2, kv_type)
+    host_rate = cpu.bandwidth_efficiency * s.system_ram_bandwidth_gbps * 1e9
+    places = [
+        (cal.for_device(d), has_separate_host_memory(d), usable_bytes(d, s), d.bandwidth_gbps) for d in devices
+    ]
+    formats = [
+        (q, _weights_in_device_memory(a, q, True), _weights_in_device_memory(a, q, False),
+         weights_size(a, q).read_per_token_bytes * cal.format_cost.get(q, 1.0))
+        for q in quants
+    ]  # fmt: skip
     overhead = overhead_bytes(a, s)
-    usable = usable_bytes(device, s)
-    out = []
-    for quant in quants:
-        weights = _weights_in_device_memory(a, quant, separate)
-        total = weights + kv + overhead
-        offload = 0.0 if total <= usable else offload_share(total, usable, weights, separate, s)
-        decode = 0.0
-        if offload < 1.0:
-            read = weights_size(a, quant).read_per_token_bytes * cal.format_cost.get(quant, 1.0)
-            decode = decode_speed(read, kv_read, device.bandwidth_gbps, offload, consts, cpu, s)
-        headroom = (usable - total) / usable if usable else -1.0
-        tier = grade(offload < 1.0, total > usable, headroom, decode)
-        out.append(Core(weights, kv, overhead, total, usable, offload, decode, consts, tier))
+    out: dict[tuple[str, int], list[Core]] = {}
+    for ctx in contexts:
+        kv = kv_cache_bytes(a, ctx, kv_type, s)
+        kv_read = kv_read_bytes(a, ctx / 2, kv_type)
+        for q, w_separate, w_unified, read in formats:
+            row = out[q, ctx] = []
+            for consts, separate, usable, bandwidth in places:
+                weights = w_separate if separate else w_unified
+                total = weights + kv + overhead
+                offload = 0.0 if total <= usable else offload_share(total, usable, weights, separate, s)
+                decode = 0.0
+                if offload < 1.0:
+                    decode = decode_speed(read, kv_read, bandwidth, offload, consts, host_rate)
+                headroom = (usable - total) / usable if usable else -1.0
+                tier = grade(offload < 1.0, total > usable, headroom, decode)
+                row.append(Core(weights, kv, overhead, total, usable, offload, decode, consts, tier))
     return out
 
 
@@ -180,26 +202,21 @@ def offload_share(total: int, usable: int, weights: int, separate_host: bool, s:
 
 
 def decode_speed(
-    weights_read: float,
-    kv_read: float,
-    bandwidth_gbps: float,
-    offload: float,
-    c: ClassConstants,
-    cpu: ClassConstants,
-    s: Settings = SETTINGS,
+    weights_read: float, kv_read: float, bandwidth_gbps: float, offload: float, c: ClassConstants, host_rate: float
 ) -> float:
     """Tokens per second when each token reads `weights_read` (format cost applied) and `kv_read` bytes.
 
-    With an offload, the share in system RAM streams at the CPU class's efficiency. Time is linear in the
-    share, so the best split is either the most the GPU can hold or none at all (a GPU slower than the
-    host's RAM); taking the better of the two keeps "more memory is never slower" true.
+    With an offload, the share in system RAM streams at `host_rate` bytes/s (the CPU class's efficiency times
+    the assumed RAM bandwidth). Time is linear in the share, so the best split is either the most the GPU can
+    hold or none at all (a GPU slower than the host's RAM); taking the better keeps "more memory is never
+    slower" true.
     """
-
-    def seconds(share: float) -> float:
-        host = weights_read * share / (cpu.bandwidth_efficiency * s.system_ram_bandwidth_gbps * 1e9)
-        return decode_seconds(weights_read * (1 - share) + kv_read, bandwidth_gbps, c) + host
-
-    return 1 / (min(seconds(offload), seconds(1.0)) if offload else seconds(0.0))
+    device_rate = c.bandwidth_efficiency * bandwidth_gbps * 1e9
+    fixed = c.fixed_ms / 1000 + kv_read / device_rate
+    at_split = fixed + weights_read * (1 - offload) / device_rate + weights_read * offload / host_rate
+    if not offload:
+        return 1 / at_split
+    return 1 / min(at_split, fixed + weights_read / host_rate)
 
 
 def prefill_flops_per_token(a: Architecture, cached_tokens: float) -> float:

@@ -63,10 +63,6 @@ def calibration_from_dict(raw: dict) -> Calibration:
     return Calibration(classes, pooled, raw["fitted_on"], raw.get("format_cost", {}))
 
 
-def decode_seconds(read_bytes: float, bandwidth_gbps: float, c: ClassConstants) -> float:
-    return read_bytes / (c.bandwidth_efficiency * bandwidth_gbps * 1e9) + c.fixed_ms / 1000
-
-
 def prefill_tok_s(flops_per_token: float, fp16_tflops: float | None, c: ClassConstants) -> float | None:
     if not fp16_tflops or not c.prefill_efficiency:
         return None
