@@ -1,12 +1,17 @@
-"""Stage 4-5: run the estimator over the catalogue and assemble what each page shows."""
+"""Stage 4-5: run the estimator over the catalogue and assemble what each page shows.
+
+Each model is swept once over every format, context preset and device (`estimator.sweep`); its pages,
+its API document and the device pages all read from that sweep.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
-from .estimator import Estimate, context_for, cores, estimate
-from .estimator.memory import kv_cache_bytes, overhead_bytes
-from .estimator.settings import CONTEXT_PRESETS, SETTINGS
+from .estimator import Core, Estimate, context_for, estimate, sweep
+from .estimator.memory import kv_cache_bytes, overhead_bytes, usable_bytes
+from .estimator.settings import CONTEXT_PRESETS
 from .estimator.speed import Calibration, load_calibration
 from .estimator.tensors import count_params
 from .estimator.tiers import TIERS, Tier, tier_rank
@@ -32,25 +37,34 @@ class QuantRow:
 
 @dataclass(frozen=True)
 class GridRow:
+    """One device in a model's grid. `estimate` is filled on the main grid (largest context, first token)."""
+
     device: Device
-    estimate: Estimate
+    core: Core
     measured: Measurement | None
+    estimate: Estimate | None = None
+
+    @property
+    def tier(self) -> Tier:
+        return self.core.tier
 
 
 @dataclass(frozen=True)
 class TierGroup:
     tier: Tier
-    rows: tuple[GridRow, ...]
+    rows: tuple
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ModelView:
     entry: ModelEntry
-    body_html: str
+    content: Content
     quants: tuple[QuantRow, ...]
     recommended: str
-    context: int
-    grid: tuple[TierGroup, ...]
+    context: int  # the default context preset for this model
+    contexts: tuple[int, ...]
+    sweep: dict[tuple[str, int], list[Core]]  # (format, context) -> one Core per device, in content order
+    grid: tuple[TierGroup, ...]  # recommended format, default context, with full estimates
     params_computed: int
     active_computed: int
     smallest: QuantRow
@@ -63,23 +77,42 @@ class ModelView:
     def card(self):
         return self.entry.card
 
+    @cached_property
+    def body_html(self) -> str:
+        return render_markdown(self.entry.body)
+
+    def grid_for(self, quant: str, ctx: int) -> tuple[TierGroup, ...]:
+        rows = [
+            GridRow(d, c, find_measurement(self.content, self.slug, quant, d))
+            for d, c in zip(self.content.devices, self.sweep[quant, ctx], strict=True)
+        ]
+        return group_by_tier(rows)
+
 
 @dataclass(frozen=True)
 class DeviceModelRow:
     model: ModelEntry
     estimate: Estimate  # at the best format for this device
 
+    @property
+    def tier(self) -> Tier:
+        return next(t for t in TIERS if t.letter == self.estimate.tier)
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, eq=False)
 class DeviceView:
     device: Device
-    body_html: str
     groups: tuple[tuple[Tier, tuple[DeviceModelRow, ...]], ...]
     measurements: tuple[Measurement, ...]
+    usable_bytes: int
 
     @property
     def slug(self) -> str:
         return self.device.slug
+
+    @cached_property
+    def body_html(self) -> str:
+        return render_markdown(self.device.body)
 
 
 @dataclass(frozen=True)
@@ -101,22 +134,6 @@ def recommended_quant(entry: ModelEntry) -> str:
     return DEFAULT_QUANT if DEFAULT_QUANT in offered else offered[0]
 
 
-def quant_rows(entry: ModelEntry) -> tuple[QuantRow, ...]:
-    a = entry.card.architecture
-    ctx = context_for(entry.card, None)
-    total_params, _ = count_params(a)
-    rec = recommended_quant(entry)
-    presets = context_presets(entry)
-    rows = []
-    for name in offered_quants(entry):
-        size = weights_size(a, name).total_bytes
-        by_ctx = tuple((c, size + kv_cache_bytes(a, c) + overhead_bytes(a)) for c in presets)
-        memory = size + kv_cache_bytes(a, ctx) + overhead_bytes(a)
-        bpw = size * 8 / total_params
-        rows.append(QuantRow(QUANTS[name], size, memory, by_ctx, bpw, quality(name), name == rec))
-    return tuple(rows)
-
-
 def context_presets(entry: ModelEntry) -> tuple[int, ...]:
     """The site's presets the model supports, plus its own maximum when that falls between them."""
     limit = entry.card.architecture.context_length
@@ -126,71 +143,85 @@ def context_presets(entry: ModelEntry) -> tuple[int, ...]:
     return tuple(presets)
 
 
+def quant_rows(entry: ModelEntry, presets: tuple[int, ...]) -> tuple[QuantRow, ...]:
+    a = entry.card.architecture
+    ctx = context_for(entry.card, None)
+    total_params, _ = count_params(a)
+    rec = recommended_quant(entry)
+    rows = []
+    for name in offered_quants(entry):
+        size = weights_size(a, name).total_bytes
+        by_ctx = tuple((c, size + kv_cache_bytes(a, c) + overhead_bytes(a)) for c in presets)
+        memory = size + kv_cache_bytes(a, ctx) + overhead_bytes(a)
+        rows.append(QuantRow(QUANTS[name], size, memory, by_ctx, size * 8 / total_params, quality(name), name == rec))
+    return tuple(rows)
+
+
 def find_measurement(content: Content, model: str, quant: str, device: Device) -> Measurement | None:
-    found = [
-        m
-        for m in content.measurements
-        if m.row.model == model
-        and m.row.quant == quant
-        and m.row.device in (device.slug, device.base_slug)
-        and m.row.test.startswith("tg")
-    ]
+    found = content.measurements_for(model, quant, device)
     return min(found, key=lambda m: (int(m.row.test[2:]), -m.row.tok_s), default=None)
 
 
-def model_grid(entry: ModelEntry, quant: str, content: Content, cal: Calibration) -> tuple[TierGroup, ...]:
-    rows = []
-    for device in content.devices:
-        est = estimate(entry.card, entry.slug, quant, device, calibration=cal)
-        rows.append(GridRow(device, est, find_measurement(content, entry.slug, quant, device)))
-    return group_by_tier(rows, key=lambda r: (-r.estimate.decode_tok_s, r.device.name))
-
-
-def group_by_tier(rows: list, key) -> tuple:
+def group_by_tier(rows: list, key=None) -> tuple[TierGroup, ...]:
+    key = key or (lambda r: (-r.core.decode, r.device.name))
     groups = []
     for tier in TIERS:
-        mine = sorted((r for r in rows if r.estimate.tier == tier.letter), key=key)
+        mine = sorted((r for r in rows if r.tier is tier), key=key)
         if mine:
             groups.append(TierGroup(tier, tuple(mine)))
     return tuple(groups)
 
 
-def best_estimate(entry: ModelEntry, device: Device, cal: Calibration) -> Estimate:
-    """The highest-quality format that reaches the best tier this device can reach for the model."""
-    offered = [q for q in offered_quants(entry) if q not in FULL_PRECISION] or list(offered_quants(entry))
-    a, ctx = entry.card.architecture, context_for(entry.card, None)
-    graded = zip(offered, cores(a, tuple(offered), device, ctx, "f16", cal, SETTINGS), strict=True)
-    best, _ = min(graded, key=lambda qc: (tier_rank(qc[1].tier.letter), -QUANTS[qc[0]].rank))
-    return estimate(entry.card, entry.slug, best, device, calibration=cal)
+def best_estimate(view: ModelView, index: int, device: Device, cal: Calibration) -> Estimate:
+    """The highest-quality format that reaches the best tier this device can reach for the model.
+    16-bit formats only when nothing else is offered: Q8_0 is as good and twice as fast."""
+    offered = [q for q in offered_quants(view.entry) if q not in FULL_PRECISION] or offered_quants(view.entry)
+    graded = [(q, view.sweep[q, view.context][index].tier.letter) for q in offered]
+    best, _ = min(graded, key=lambda qt: (tier_rank(qt[1]), -QUANTS[qt[0]].rank))
+    return estimate(view.card, view.slug, best, device, calibration=cal)
 
 
 def assemble_site(content: Content, cal: Calibration | None = None) -> Site:
     cal = cal or load_calibration()
     models = tuple(model_view(m, content, cal) for m in content.models)
-    devices = tuple(device_view(d, content, cal) for d in content.devices)
+    devices = tuple(device_view(i, d, models, content, cal) for i, d in enumerate(content.devices))
     method = build_methodology(content, cal)
     return Site(models=models, devices=devices, content=content, calibration=cal, methodology=method)
 
 
 def model_view(entry: ModelEntry, content: Content, cal: Calibration) -> ModelView:
-    rows = quant_rows(entry)
+    presets = context_presets(entry)
+    rows = quant_rows(entry, presets)
     rec = recommended_quant(entry)
+    ctx = context_for(entry.card, None)
     total, active = count_params(entry.card.architecture)
+    table = sweep(entry.card.architecture, offered_quants(entry), presets, content.devices, "f16", cal)
+    main = [
+        GridRow(d, c, find_measurement(content, entry.slug, rec, d), estimate(entry.card, entry.slug, rec, d, ctx, "f16", cal))
+        for d, c in zip(content.devices, table[rec, ctx], strict=True)
+    ]  # fmt: skip
     return ModelView(
         entry=entry,
-        body_html=render_markdown(entry.body),
+        content=content,
         quants=rows,
         recommended=rec,
-        context=context_for(entry.card, None),
-        grid=model_grid(entry, rec, content, cal),
+        context=ctx,
+        contexts=presets,
+        sweep=table,
+        grid=group_by_tier(main),
         params_computed=total,
         active_computed=active,
         smallest=min(rows, key=lambda r: r.memory_bytes),
     )
 
 
-def device_view(device: Device, content: Content, cal: Calibration) -> DeviceView:
-    rows = [DeviceModelRow(m, best_estimate(m, device, cal)) for m in content.models]
-    groups = tuple((g.tier, g.rows) for g in group_by_tier(rows, key=lambda r: (-r.model.card.params_b, r.model.name)))
+def device_view(index: int, device: Device, models: tuple[ModelView, ...], content: Content, cal) -> DeviceView:
+    rows = [DeviceModelRow(m.entry, best_estimate(m, index, device, cal)) for m in models]
+    groups = group_by_tier(rows, key=lambda r: (-r.model.card.params_b, r.model.name))
     measured = tuple(m for m in content.measurements if m.row.device in (device.slug, device.base_slug))
-    return DeviceView(device=device, body_html=render_markdown(device.body), groups=groups, measurements=measured)
+    return DeviceView(
+        device=device,
+        groups=tuple((g.tier, g.rows) for g in groups),
+        measurements=measured,
+        usable_bytes=usable_bytes(device),
+    )

@@ -91,11 +91,13 @@ def scatter_log(
     return "".join(parts)
 
 
-def bars(rows: list[tuple[str, float, str]], title: str, description: str, unit: str, ident: str) -> str:
+def bars(
+    rows: list[tuple[str, float, str]], title: str, description: str, unit: str, ident: str, label_w: int = 150
+) -> str:
     """Horizontal bars: (label, value, css class). Labels sit left of the bars; values at their ends."""
     if not rows:
         return ""
-    width, bar_h, gap, label_w, value_w = 640, 18, 6, 150, 90
+    width, bar_h, gap, value_w = 640, 18, 6, 90
     height = len(rows) * (bar_h + gap) + gap
     top = max(v for _, v, _ in rows) or 1
     parts = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from .schema import BenchmarkRow, BenchmarkSet, DeviceKind, DeviceSpec, ModelCard
 
@@ -68,11 +69,25 @@ class Measurement:
         return self.benchmark.source
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Content:
     models: tuple[ModelEntry, ...]
     devices: tuple[Device, ...]
     measurements: tuple[Measurement, ...]
+
+    @cached_property
+    def _decode_index(self) -> dict[tuple[str, str, str], list[Measurement]]:
+        index: dict[tuple[str, str, str], list[Measurement]] = {}
+        for m in self.measurements:
+            if m.row.test.startswith("tg") and m.row.device:
+                index.setdefault((m.row.model, m.row.quant, m.row.device), []).append(m)
+        return index
+
+    def measurements_for(self, model: str, quant: str, device: Device) -> list[Measurement]:
+        """Decode measurements of this model and format on this device (or on its chip, for memory variants)."""
+        index = self._decode_index
+        exact = index.get((model, quant, device.slug), [])
+        return exact + (index.get((model, quant, device.base_slug), []) if device.base_slug != device.slug else [])
 
     def model(self, slug: str) -> ModelEntry:
         return next(m for m in self.models if m.slug == slug)

@@ -104,9 +104,7 @@ def sweep(
     because a build grades every model on every device in every format and context."""
     cpu = cal.classes.get("CPU", cal.pooled)
     host_rate = cpu.bandwidth_efficiency * s.system_ram_bandwidth_gbps * 1e9
-    places = [
-        (cal.for_device(d), has_separate_host_memory(d), usable_bytes(d, s), d.bandwidth_gbps) for d in devices
-    ]
+    places = [(cal.for_device(d), has_separate_host_memory(d), usable_bytes(d, s), d.bandwidth_gbps) for d in devices]
     formats = [
         (q, _weights_in_device_memory(a, q, True), _weights_in_device_memory(a, q, False),
          weights_size(a, q).read_per_token_bytes * cal.format_cost.get(q, 1.0))

@@ -1,0 +1,150 @@
+"""The JSON API: the same numbers as the pages, for scripts and for the pages' own JavaScript.
+
+/api/models.json            every model, summary fields
+/api/models/<slug>.json     one model with estimates per format, context preset and device
+/api/devices.json           every device
+/api/devices/<slug>.json    one device with every model at its best format
+Estimates are tables (a `columns` list, then rows) so a model with 16 formats x 4 contexts x 180 devices
+stays small.
+"""
+
+from __future__ import annotations
+
+import json
+
+from .assemble import DeviceView, ModelView, Site
+from .estimator import Core
+from .estimator.speed import device_class
+from .estimator.tiers import TIERS
+from .records import Device
+
+ESTIMATE_COLUMNS = ["tier", "decode_tok_s", "total_mib", "offload_percent"]
+DEVICE_COLUMNS = ["slug", "usable_mib", "speed_low_factor", "speed_high_factor", "calibrated"]
+
+
+def dumps(data: object) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+def _speed(x: float) -> float:
+    return float(f"{x:.3g}") if x else 0.0
+
+
+def model_summary(view: ModelView, url) -> dict:
+    card = view.card
+    rec = next(r for r in view.quants if r.recommended)
+    return {
+        "slug": view.slug,
+        "name": card.name,
+        "family": card.family,
+        "publisher": card.publisher,
+        "params_b": card.params_b,
+        "active_params_b": card.active_params_b,
+        "context_length": card.architecture.context_length,
+        "license": card.license,
+        "release_date": card.release_date.isoformat() if card.release_date else None,
+        "tags": list(card.tags),
+        "summary": card.summary,
+        "recommended_quant": rec.quant.name,
+        "recommended_memory_bytes": rec.memory_bytes,
+        "smallest_quant": view.smallest.quant.name,
+        "smallest_memory_bytes": view.smallest.memory_bytes,
+        "url": url(f"models/{view.slug}/"),
+        "api": url(f"api/models/{view.slug}.json"),
+    }
+
+
+def device_summary(device: Device, usable: int, url) -> dict:
+    spec = device.spec
+    return {
+        "slug": device.slug,
+        "name": device.name,
+        "vendor": device.vendor,
+        "kind": device.kind.value,
+        "class": device_class(device),
+        "memory_gb": device.memory_gb,
+        "usable_memory_bytes": usable,
+        "memory_bandwidth_gbps": device.bandwidth_gbps,
+        "fp16_tflops": spec.fp16_tflops,
+        "release_year": spec.release_year,
+        "url": url(f"devices/{device.slug}/"),
+        "api": url(f"api/devices/{device.slug}.json"),
+    }
+
+
+def _rows(cores: list[Core]) -> list[list]:
+    """One row per device, in the order of the document's `devices` table."""
+    return [[c.tier.letter, round(c.decode, 1), c.total >> 20, round(c.offload * 100)] for c in cores]
+
+
+def model_document(view: ModelView, site: Site, url) -> dict:
+    card = view.card
+    doc = model_summary(view, url)
+    doc["architecture"] = card.architecture.model_dump(exclude_none=True)
+    doc["sources"] = list(card.sources)
+    doc["contexts"] = list(view.contexts)
+    doc["quants"] = [
+        {
+            "name": r.quant.name,
+            "file_bytes": r.file_bytes,
+            "bits_per_weight": round(r.bits_per_weight, 3),
+            "quality": r.quality.label,
+            "ppl_delta": r.quant.ppl_delta,
+            "memory_bytes": {str(ctx): b for ctx, b in r.memory_by_context},
+            "recommended": r.recommended,
+        }
+        for r in view.quants
+    ]
+    first = view.sweep[view.recommended, view.context]
+    doc["devices"] = {
+        "columns": DEVICE_COLUMNS,
+        "rows": [
+            [d.slug, c.usable >> 20, round(c.consts.ratio_p10, 3), round(c.consts.ratio_p90, 3), c.consts.calibrated]
+            for d, c in zip(site.content.devices, first, strict=True)
+        ],
+    }
+    doc["estimates"] = {
+        "columns": ESTIMATE_COLUMNS,
+        "note": (
+            "by_quant[format][context] has one row per device, in the order of `devices`. decode_tok_s is averaged "
+            "while the context fills; its range is decode_tok_s times the device's speed factors. MiB = 2^20 bytes."
+        ),
+        "by_quant": {
+            q: {str(ctx): _rows(view.sweep[q, ctx]) for ctx in view.contexts}
+            for q in (r.quant.name for r in view.quants)
+        },
+    }
+    return doc
+
+
+def device_document(view: DeviceView, url) -> dict:
+    d = view.device
+    doc = device_summary(d, view.usable_bytes, url)
+    doc["memory_type"] = d.spec.memory_type
+    doc["sources"] = list(d.spec.sources)
+    doc["models"] = [
+        {
+            "model": row.model.slug,
+            "quant": row.estimate.quant,
+            "tier": row.estimate.tier,
+            "decode_tok_s": _speed(row.estimate.decode_tok_s),
+            "total_bytes": row.estimate.total_bytes,
+            "max_context": row.estimate.max_context,
+        }
+        for _, rows in view.groups
+        for row in rows
+    ]
+    return doc
+
+
+def api_files(site: Site, url) -> dict[str, str]:
+    files = {
+        "api/models.json": dumps({"models": [model_summary(v, url) for v in site.models]}),
+        "api/devices.json": dumps({"devices": [device_summary(v.device, v.usable_bytes, url) for v in site.devices]}),
+        "api/tiers.json": dumps({"tiers": [{"letter": t.letter, "words": t.words, "rule": t.rule} for t in TIERS]}),
+    }
+    for view in site.models:
+        files[f"api/models/{view.slug}.json"] = dumps(model_document(view, site, url))
+    for view in site.devices:
+        files[f"api/devices/{view.slug}.json"] = dumps(device_document(view, url))
+    return files
