@@ -197,9 +197,14 @@ def model_view(entry: ModelEntry, content: Content, cal: Calibration) -> ModelVi
     total, active = count_params(entry.card.architecture)
     table = sweep(entry.card.architecture, offered_quants(entry), presets, content.devices, "f16", cal)
     main = [
-        GridRow(d, c, find_measurement(content, entry.slug, rec, d), estimate(entry.card, entry.slug, rec, d, ctx, "f16", cal))
+        GridRow(
+            d,
+            c,
+            find_measurement(content, entry.slug, rec, d),
+            estimate(entry.card, entry.slug, rec, d, ctx, calibration=cal),
+        )
         for d, c in zip(content.devices, table[rec, ctx], strict=True)
-    ]  # fmt: skip
+    ]
     return ModelView(
         entry=entry,
         content=content,

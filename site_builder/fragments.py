@@ -74,9 +74,10 @@ def grid_html(groups: tuple[TierGroup, ...], base_path: str, full: bool = False)
         t = group.tier
         badge = tier_badge(t.letter, t.words)
         n = len(group.rows)
+        count = f'<span class="count">{n} device{"s" if n != 1 else ""}</span>'
         parts.append(
             f'<section class="tier-group" aria-labelledby="tier-{t.letter.lower()}">'
-            f'<h3 id="tier-{t.letter.lower()}">{badge} <span class="count">{n} device{"s" if n != 1 else ""}</span></h3>'
+            f'<h3 id="tier-{t.letter.lower()}">{badge} {count}</h3>'
             f'<div class="table-scroll"><table class="grid">{HEAD.format(FULL_HEAD if full else "")}<tbody>'
         )
         for row in group.rows:
