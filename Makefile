@@ -24,7 +24,16 @@ check: $(STAMP)
 test: $(STAMP)
 	$(BIN)/site-builder check
 	$(BIN)/ruff check site_builder tests scripts
-	$(BIN)/pytest
+	$(BIN)/pytest --ignore=tests/browser
+
+# Real Chromium (Debian's package; Playwright's own download does not work here), axe-core and vnu-jar from npm.
+test-browser: $(STAMP) node_modules/.installed
+	@command -v chromium >/dev/null || { echo "test-browser needs chromium: sudo apt-get install -y chromium"; exit 1; }
+	$(BIN)/pytest tests/browser
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
 
 lint: $(STAMP)
 	$(BIN)/ruff check site_builder tests scripts

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
+from markupsafe import Markup
+
 GIB = 2**30
 
 
@@ -55,7 +59,22 @@ def source_url(source: str) -> str | None:
     return None
 
 
+def jsonld(data: dict) -> Markup:
+    """JSON for a <script type="application/ld+json"> block: nothing in it can close the script or open markup."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    for char, code in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
+        text = text.replace(char, code)
+    return Markup(text)
+
+
 FILTERS = {
+    "jsonld": jsonld,
     "gib": gib,
     "tok_s": tok_s,
     "params": params,

@@ -78,7 +78,7 @@ def grid_html(groups: tuple[TierGroup, ...], base_path: str, full: bool = False)
         parts.append(
             f'<section class="tier-group" aria-labelledby="tier-{t.letter.lower()}">'
             f'<h3 id="tier-{t.letter.lower()}">{badge} {count}</h3>'
-            f'<div class="table-scroll"><table class="grid">{HEAD.format(FULL_HEAD if full else "")}<tbody>'
+            f'<div class="table-scroll" tabindex="0"><table class="grid">{HEAD.format(FULL_HEAD if full else "")}<tbody>'
         )
         for row in group.rows:
             extra = _extra(row) if full else ""

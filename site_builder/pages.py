@@ -26,6 +26,7 @@ class PageInfo:
     title: str
     description: str
     path: str  # site-relative URL path: "" for the home page, "models/x/" for a model
+    jsonld: dict | None = None  # schema.org description of the page's subject
 
 
 @dataclass(frozen=True)
@@ -54,13 +55,43 @@ def slices(view: ModelView) -> list[tuple[str, int, str]]:
     return [(q, c, path) for q, c, path in out if path != f"models/{view.slug}/"]
 
 
-def page(path: str, template: str, title: str, description: str, **context) -> PageSpec:
-    return PageSpec(path + "index.html", template, PageInfo(title, description, path), context)
+def page(path: str, template: str, title: str, description: str, jsonld: dict | None = None, **context) -> PageSpec:
+    return PageSpec(path + "index.html", template, PageInfo(title, description, path, jsonld), context)
 
 
-def plan(site: Site, title: str) -> Iterator[PageSpec]:
+def model_jsonld(view: ModelView, base_url: str) -> dict:
+    card = view.card
+    data = {
+        "@context": "https://schema.org",
+        "@type": "SoftwareApplication",
+        "name": card.name,
+        "applicationCategory": "Large language model",
+        "description": card.summary,
+        "url": f"{base_url}models/{view.slug}/",
+        "license": card.license,
+        "publisher": {"@type": "Organization", "name": card.publisher},
+    }
+    if card.release_date:
+        data["datePublished"] = card.release_date.isoformat()
+    return data
+
+
+def device_jsonld(view, base_url: str) -> dict:
+    d = view.device
+    return {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": d.name,
+        "brand": {"@type": "Brand", "name": d.vendor},
+        "description": f"{d.memory_gb:g} GB, {d.bandwidth_gbps:g} GB/s memory bandwidth",
+        "url": f"{base_url}devices/{d.slug}/",
+    }
+
+
+def plan(site: Site, title: str, base_url: str) -> Iterator[PageSpec]:
     home = f"Which of {len(site.models)} open LLMs run on your GPU, Mac or CPU, at which quantization, and how fast."
-    yield page("", "index.html", title, home, models=site.models)
+    website = {"@context": "https://schema.org", "@type": "WebSite", "name": title, "url": base_url}
+    yield page("", "index.html", title, home, website, models=site.models)
     yield page("devices/", "devices.html", "Devices", "Every GPU, Apple chip, TPU and CPU on the site.",
                devices=site.devices)  # fmt: skip
     yield page("compare/", "compare.html", "Compare", "Compare devices for a model, or models on a device.",
@@ -76,7 +107,8 @@ def plan(site: Site, title: str) -> Iterator[PageSpec]:
     about = "Formulas, constants, sources and measured error of every estimate."
     yield page("methodology/", "methodology.html", "How we estimate", about, method=site.methodology)
     for view in site.models:
-        yield page(f"models/{view.slug}/", "model.html", view.card.name, view.card.summary, model=view)
+        yield page(f"models/{view.slug}/", "model.html", view.card.name, view.card.summary,
+                   model_jsonld(view, base_url), model=view)  # fmt: skip
         for quant, ctx, path in slices(view):
             where = f"{quant}, {ctx_label(ctx)} context"
             yield page(path, "model-slice.html", f"{view.card.name} at {where}",
@@ -85,7 +117,7 @@ def plan(site: Site, title: str) -> Iterator[PageSpec]:
     for view in site.devices:
         name = view.device.name
         yield page(f"devices/{view.slug}/", "device.html", name, f"Which LLMs run on the {name}, and how fast.",
-                   device=view)  # fmt: skip
+                   device_jsonld(view, base_url), device=view)  # fmt: skip
 
 
 def compare_example(site: Site) -> dict | None:

@@ -25,6 +25,7 @@ from .estimator.tiers import TIERS
 from .formatting import FILTERS
 from .fragments import make_grid_filter
 from .pages import context_path, memory_chart, plan, quant_path, speed_chart
+from .webfiles import web_files
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,8 @@ def render_site(site: Site, templates: Path, config: SiteConfig) -> dict[str, st
     }
     files = {
         spec.output: env.get_template(spec.template).render(site=info, page=spec.info, **spec.context)
-        for spec in plan(site, config.title)
+        for spec in plan(site, config.title, config.base_url)
     }
     files.update(api_files(site, env.globals["url"]))
+    files.update(web_files(site, files, env, info, config))
     return files

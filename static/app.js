@@ -95,7 +95,7 @@
         var id = "tier-" + t.letter.toLowerCase();
         html += '<section class="tier-group" aria-labelledby="' + id + '"><h3 id="' + id + '">' + badge(t) +
           ' <span class="count">' + list.length + " device" + (list.length === 1 ? "" : "s") + "</span></h3>" +
-          '<div class="table-scroll"><table class="grid"><thead><tr><th scope="col">Device</th><th scope="col">Vendor</th>' +
+          '<div class="table-scroll" tabindex="0"><table class="grid"><thead><tr><th scope="col">Device</th><th scope="col">Vendor</th>' +
           '<th scope="col">Tier</th><th scope="col">tok/s <span class="range">(range)</span></th>' +
           '<th scope="col">Memory needed / usable</th></tr></thead><tbody>';
         list.forEach(function (pair) {
@@ -244,7 +244,7 @@
       Promise.all(models.map(function (m) { return getJSON(base + "api/models/" + m + ".json"); }).concat([tiers()])).then(function (docs) {
         var tierList = docs.pop().tiers, byLetter = {};
         tierList.forEach(function (t) { byLetter[t.letter] = t; });
-        var html = '<div class="table-scroll"><table class="compare"><caption>Best format for each pair, ' + "default context" + '</caption><thead><tr><th scope="col">Model</th>';
+        var html = '<div class="table-scroll" tabindex="0"><table class="compare"><caption>Best format for each pair, ' + "default context" + '</caption><thead><tr><th scope="col">Model</th>';
         devices.forEach(function (d) { html += '<th scope="col">' + esc(nameOf(d)) + "</th>"; });
         html += "</tr></thead><tbody>";
         docs.forEach(function (doc) {

@@ -68,3 +68,14 @@ def tree(tmp_path):
 @pytest.fixture(scope="session")
 def catalogue():
     return load_content(ROOT / "content")
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory):
+    """The shipped catalogue, built once per test session (base URL of the local test server)."""
+    from site_builder.build import build
+    from site_builder.render import SiteConfig
+
+    out = tmp_path_factory.mktemp("site") / "public"
+    build(ROOT / "content", out, SiteConfig(base_url="http://127.0.0.1:8765/"))
+    return out
