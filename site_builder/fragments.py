@@ -75,10 +75,11 @@ def grid_html(groups: tuple[TierGroup, ...], base_path: str, full: bool = False)
         badge = tier_badge(t.letter, t.words)
         n = len(group.rows)
         count = f'<span class="count">{n} device{"s" if n != 1 else ""}</span>'
+        head = HEAD.format(FULL_HEAD if full else "")
         parts.append(
             f'<section class="tier-group" aria-labelledby="tier-{t.letter.lower()}">'
             f'<h3 id="tier-{t.letter.lower()}">{badge} {count}</h3>'
-            f'<div class="table-scroll" tabindex="0"><table class="grid">{HEAD.format(FULL_HEAD if full else "")}<tbody>'
+            f'<div class="table-scroll" tabindex="0"><table class="grid">{head}<tbody>'
         )
         for row in group.rows:
             extra = _extra(row) if full else ""
