@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from .estimator import Core, Estimate, context_for, estimate, sweep
+from .estimator import Core, Estimate, context_for, from_core, sweep
 from .estimator.memory import kv_cache_bytes, overhead_bytes, usable_bytes
 from .estimator.settings import CONTEXT_PRESETS
 from .estimator.speed import Calibration, load_calibration
@@ -176,9 +176,9 @@ def best_estimate(view: ModelView, index: int, device: Device, cal: Calibration)
     """The highest-quality format that reaches the best tier this device can reach for the model.
     16-bit formats only when nothing else is offered: Q8_0 is as good and twice as fast."""
     offered = [q for q in offered_quants(view.entry) if q not in FULL_PRECISION] or offered_quants(view.entry)
-    graded = [(q, view.sweep[q, view.context][index].tier.letter) for q in offered]
-    best, _ = min(graded, key=lambda qt: (tier_rank(qt[1]), -QUANTS[qt[0]].rank))
-    return estimate(view.card, view.slug, best, device, calibration=cal)
+    graded = [(q, view.sweep[q, view.context][index]) for q in offered]
+    best, c = min(graded, key=lambda qc: (tier_rank(qc[1].tier.letter), -QUANTS[qc[0]].rank))
+    return from_core(view.card, view.slug, best, device, view.context, "f16", c)
 
 
 def assemble_site(content: Content, cal: Calibration | None = None) -> Site:
@@ -201,7 +201,7 @@ def model_view(entry: ModelEntry, content: Content, cal: Calibration) -> ModelVi
             d,
             c,
             find_measurement(content, entry.slug, rec, d),
-            estimate(entry.card, entry.slug, rec, d, ctx, calibration=cal),
+            from_core(entry.card, entry.slug, rec, d, ctx, "f16", c),
         )
         for d, c in zip(content.devices, table[rec, ctx], strict=True)
     ]

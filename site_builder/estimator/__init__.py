@@ -12,8 +12,8 @@ from typing import NamedTuple
 
 from ..records import Device
 from ..schema import Architecture, DeviceKind, ModelCard
-from .memory import kv_cache_bytes, kv_read_bytes, overhead_bytes, usable_bytes
-from .settings import DEFAULT_CONTEXT, SETTINGS, Settings
+from .memory import cache_profile, kv_bytes, kv_cache_bytes, kv_read_bytes, overhead_bytes, usable_bytes
+from .settings import DEFAULT_CONTEXT, KV_TYPES, SETTINGS, Settings
 from .speed import Calibration, ClassConstants, load_calibration, prefill_tok_s
 from .tensors import count_params
 from .tiers import Tier, grade
@@ -104,7 +104,12 @@ def sweep(
     because a build grades every model on every device in every format and context."""
     cpu = cal.classes.get("CPU", cal.pooled)
     host_rate = cpu.bandwidth_efficiency * s.system_ram_bandwidth_gbps * 1e9
-    places = [(cal.for_device(d), has_separate_host_memory(d), usable_bytes(d, s), d.bandwidth_gbps) for d in devices]
+    places = []
+    for d in devices:
+        c = cal.for_device(d)
+        places.append(
+            (c, has_separate_host_memory(d), usable_bytes(d, s), d.bandwidth_gbps * c.bandwidth_efficiency * 1e9)
+        )
     formats = [
         (q, _weights_in_device_memory(a, q, True), _weights_in_device_memory(a, q, False),
          weights_size(a, q).read_per_token_bytes * cal.format_cost.get(q, 1.0))
@@ -117,16 +122,32 @@ def sweep(
         kv_read = kv_read_bytes(a, ctx / 2, kv_type)
         for q, w_separate, w_unified, read in formats:
             row = out[q, ctx] = []
-            for consts, separate, usable, bandwidth in places:
+            append = row.append
+            for consts, separate, usable, device_rate in places:
                 weights = w_separate if separate else w_unified
                 total = weights + kv + overhead
-                offload = 0.0 if total <= usable else offload_share(total, usable, weights, separate, s)
-                decode = 0.0
-                if offload < 1.0:
-                    decode = decode_speed(read, kv_read, bandwidth, offload, consts, host_rate)
+                if total <= usable:
+                    decode = decode_speed(read, kv_read, device_rate, 0.0, consts.fixed_ms, host_rate)
+                    tier = grade(True, False, (usable - total) / usable, decode)
+                    append(Core(weights, kv, overhead, total, usable, 0.0, decode, consts, tier))
+                    continue
+                offload = offload_share(total, usable, weights, separate, s)
+                runs = offload < 1.0
+                decode = decode_speed(read, kv_read, device_rate, offload, consts.fixed_ms, host_rate) if runs else 0.0
                 headroom = (usable - total) / usable if usable else -1.0
-                tier = grade(offload < 1.0, total > usable, headroom, decode)
-                row.append(Core(weights, kv, overhead, total, usable, offload, decode, consts, tier))
+                append(
+                    Core(
+                        weights,
+                        kv,
+                        overhead,
+                        total,
+                        usable,
+                        offload,
+                        decode,
+                        consts,
+                        grade(runs, True, headroom, decode),
+                    )
+                )
     return out
 
 
@@ -140,16 +161,23 @@ def estimate(
     calibration: Calibration | None = None,
     s: Settings = SETTINGS,
 ) -> Estimate:
-    a = card.architecture
     ctx = context_for(card, context)
-    c = core(a, quant, device, ctx, kv_cache_type, calibration or load_calibration(), s)
+    c = core(card.architecture, quant, device, ctx, kv_cache_type, calibration or load_calibration(), s)
+    return from_core(card, model_slug, quant, device, ctx, kv_cache_type, c, s)
+
+
+def from_core(
+    card: ModelCard, model_slug: str, quant: str, device: Device, ctx: int, kv_type: str, c: Core, s=SETTINGS
+) -> Estimate:
+    """The full estimate around a Core already computed (by `sweep`), adding what only pages show."""
+    a = card.architecture
     prefill = prefill_speed(a, device, c.consts, TTFT_PROMPT / 2)
     return Estimate(
         model=model_slug,
         device=device.slug,
         quant=quant,
         context=ctx,
-        kv_cache_type=kv_cache_type,
+        kv_cache_type=kv_type,
         file_bytes=weights_size(a, quant).total_bytes,
         weights_bytes=c.weights,
         kv_cache_bytes=c.kv,
@@ -166,7 +194,7 @@ def estimate(
         speed_calibrated=c.consts.calibrated,
         prefill_tok_s=prefill,
         ttft_s=TTFT_PROMPT / prefill if prefill else None,
-        max_context=max_context(card, quant, device, kv_cache_type, s),
+        max_context=max_context(card, quant, device, kv_type, s),
         tier=c.tier.letter,
         tier_words=c.tier.words,
     )
@@ -200,17 +228,17 @@ def offload_share(total: int, usable: int, weights: int, separate_host: bool, s:
 
 
 def decode_speed(
-    weights_read: float, kv_read: float, bandwidth_gbps: float, offload: float, c: ClassConstants, host_rate: float
+    weights_read: float, kv_read: float, device_rate: float, offload: float, fixed_ms: float, host_rate: float
 ) -> float:
-    """Tokens per second when each token reads `weights_read` (format cost applied) and `kv_read` bytes.
+    """Tokens per second when each token reads `weights_read` (format cost applied) and `kv_read` bytes at
+    `device_rate` bytes/s (the class's efficiency times the spec bandwidth), plus a fixed cost per token.
 
     With an offload, the share in system RAM streams at `host_rate` bytes/s (the CPU class's efficiency times
     the assumed RAM bandwidth). Time is linear in the share, so the best split is either the most the GPU can
     hold or none at all (a GPU slower than the host's RAM); taking the better keeps "more memory is never
     slower" true.
     """
-    device_rate = c.bandwidth_efficiency * bandwidth_gbps * 1e9
-    fixed = c.fixed_ms / 1000 + kv_read / device_rate
+    fixed = fixed_ms / 1000 + kv_read / device_rate
     at_split = fixed + weights_read * (1 - offload) / device_rate + weights_read * offload / host_rate
     if not offload:
         return 1 / at_split
@@ -233,10 +261,11 @@ def max_context(card: ModelCard, quant: str, device: Device, kv_type: str = "f16
     """Largest context (in steps of 256 tokens) whose memory fits the device; 0 if none does."""
     a = card.architecture
     room = usable_bytes(device, s) - device_weights_bytes(a, quant, device) - overhead_bytes(a, s)
+    profile, per_element = cache_profile(a), KV_TYPES[kv_type]
     low, high = 0, a.context_length // s.kv_pad
     while low < high:
         mid = (low + high + 1) // 2
-        if kv_cache_bytes(a, mid * s.kv_pad, kv_type, s) <= room:
+        if kv_bytes(profile, mid * s.kv_pad, per_element, s) <= room:
             low = mid
         else:
             high = mid - 1

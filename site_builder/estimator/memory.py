@@ -50,8 +50,11 @@ def cache_cells(context: int, window: int | None, s: Settings = SETTINGS) -> int
 
 @cache
 def kv_cache_bytes(a: Architecture, context: int, kv_type: str = "f16", s: Settings = SETTINGS) -> int:
-    per_element = KV_TYPES[kv_type]
-    return round(sum(cache_cells(context, window, s) * n for window, n in cache_profile(a)) * per_element)
+    return kv_bytes(cache_profile(a), context, KV_TYPES[kv_type], s)
+
+
+def kv_bytes(profile: tuple[tuple[int | None, int], ...], context: int, per_element: float, s: Settings) -> int:
+    return round(sum(cache_cells(context, window, s) * n for window, n in profile) * per_element)
 
 
 def kv_read_bytes(a: Architecture, tokens: float, kv_type: str = "f16") -> float:
