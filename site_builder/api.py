@@ -13,12 +13,12 @@ from __future__ import annotations
 import json
 
 from .assemble import DeviceView, ModelView, Site
-from .estimator import Core
+from .estimator import Sweep
 from .estimator.speed import device_class
+from .estimator.sweep import LETTERS
 from .estimator.tiers import TIERS
 from .records import Device
 
-ESTIMATE_COLUMNS = ["tier", "decode_tok_s", "total_mib", "offload_percent"]
 DEVICE_COLUMNS = ["slug", "usable_mib", "speed_low_factor", "speed_high_factor", "calibrated"]
 
 
@@ -72,9 +72,15 @@ def device_summary(device: Device, usable: int, url) -> dict:
     }
 
 
-def _rows(cores: list[Core]) -> list[list]:
-    """One row per device, in the order of the document's `devices` table."""
-    return [[c.tier.letter, round(c.decode, 1), c.total >> 20, round(c.offload * 100)] for c in cores]
+def _estimates(sweep: Sweep, quant: str, ctx: int) -> dict:
+    """One format at one context: lists aligned with the document's `devices` rows."""
+    col = sweep.columns[quant, ctx]
+    return {
+        "tier": "".join(LETTERS[col.tier]),
+        "decode_tok_s": col.decode.round(1).tolist(),
+        "total_mib": (col.total >> 20).tolist(),
+        "offload_percent": (col.offload * 100).round().astype(int).tolist(),
+    }
 
 
 def model_document(view: ModelView, site: Site, url) -> dict:
@@ -95,23 +101,29 @@ def model_document(view: ModelView, site: Site, url) -> dict:
         }
         for r in view.quants
     ]
-    first = view.sweep[view.recommended, view.context]
+    p = view.sweep.places
     doc["devices"] = {
         "columns": DEVICE_COLUMNS,
         "rows": [
-            [d.slug, c.usable >> 20, round(c.consts.ratio_p10, 3), round(c.consts.ratio_p90, 3), c.consts.calibrated]
-            for d, c in zip(site.content.devices, first, strict=True)
+            [
+                d.slug,
+                int(p.usable[i]) >> 20,
+                round(float(p.low[i]), 3),
+                round(float(p.high[i]), 3),
+                bool(p.calibrated[i]),
+            ]
+            for i, d in enumerate(p.devices)
         ],
     }
     doc["estimates"] = {
-        "columns": ESTIMATE_COLUMNS,
         "note": (
-            "by_quant[format][context] has one row per device, in the order of `devices`. decode_tok_s is averaged "
-            "while the context fills; its range is decode_tok_s times the device's speed factors. MiB = 2^20 bytes."
+            "by_quant[format][context] holds lists aligned with devices.rows: tier letters (one character per device), "
+            "decode tokens/s averaged while the context fills (its range: times the device's speed factors), memory "
+            "needed in MiB (2^20 bytes) and the percentage of the weights that would sit in system RAM."
         ),
         "by_quant": {
-            q: {str(ctx): _rows(view.sweep[q, ctx]) for ctx in view.contexts}
-            for q in (r.quant.name for r in view.quants)
+            row.quant.name: {str(ctx): _estimates(view.sweep, row.quant.name, ctx) for ctx in view.contexts}
+            for row in view.quants
         },
     }
     return doc

@@ -9,12 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from .estimator import Core, Estimate, context_for, from_core, sweep
+import numpy as np
+
+from .estimator import Core, DeviceArrays, Estimate, Sweep, context_for, device_arrays, from_core, sweep
 from .estimator.memory import kv_cache_bytes, overhead_bytes, usable_bytes
 from .estimator.settings import CONTEXT_PRESETS
 from .estimator.speed import Calibration, load_calibration
 from .estimator.tensors import count_params
-from .estimator.tiers import TIERS, Tier, tier_rank
+from .estimator.tiers import TIERS, Tier
 from .estimator.weights import weights_size
 from .markdown import render_markdown
 from .methodology import Methodology, build_methodology
@@ -63,7 +65,7 @@ class ModelView:
     recommended: str
     context: int  # the default context preset for this model
     contexts: tuple[int, ...]
-    sweep: dict[tuple[str, int], list[Core]]  # (format, context) -> one Core per device, in content order
+    sweep: Sweep  # every format x context x device, device order as in content.devices
     grid: tuple[TierGroup, ...]  # recommended format, default context, with full estimates
     params_computed: int
     active_computed: int
@@ -83,8 +85,8 @@ class ModelView:
 
     def grid_for(self, quant: str, ctx: int) -> tuple[TierGroup, ...]:
         rows = [
-            GridRow(d, c, find_measurement(self.content, self.slug, quant, d))
-            for d, c in zip(self.content.devices, self.sweep[quant, ctx], strict=True)
+            GridRow(d, self.sweep.core(quant, ctx, i), find_measurement(self.content, self.slug, quant, d))
+            for i, d in enumerate(self.content.devices)
         ]
         return group_by_tier(rows)
 
@@ -172,39 +174,47 @@ def group_by_tier(rows: list, key=None) -> tuple[TierGroup, ...]:
     return tuple(groups)
 
 
-def best_estimate(view: ModelView, index: int, device: Device, cal: Calibration) -> Estimate:
-    """The highest-quality format that reaches the best tier this device can reach for the model.
+def best_quants(view: ModelView) -> list[str]:
+    """Per device, the highest-quality format that reaches the best tier the device can reach for the model.
     16-bit formats only when nothing else is offered: Q8_0 is as good and twice as fast."""
-    offered = [q for q in offered_quants(view.entry) if q not in FULL_PRECISION] or offered_quants(view.entry)
-    graded = [(q, view.sweep[q, view.context][index]) for q in offered]
-    best, c = min(graded, key=lambda qc: (tier_rank(qc[1].tier.letter), -QUANTS[qc[0]].rank))
-    return from_core(view.card, view.slug, best, device, view.context, "f16", c)
+    offered = [q for q in offered_quants(view.entry) if q not in FULL_PRECISION] or list(offered_quants(view.entry))
+    tiers = np.stack([view.sweep.columns[q, view.context].tier for q in offered])  # formats x devices, best first
+    best = tiers.min(axis=0)
+    # offered is ordered by rank, so the last format reaching the best tier is the highest-quality one
+    last = len(offered) - 1 - np.argmax((tiers == best)[::-1], axis=0)
+    return [offered[i] for i in last]
+
+
+def best_estimate(view: ModelView, index: int, device: Device, quant: str) -> Estimate:
+    c = view.sweep.core(quant, view.context, index)
+    return from_core(view.card, view.slug, quant, device, view.context, "f16", c)
 
 
 def assemble_site(content: Content, cal: Calibration | None = None) -> Site:
     cal = cal or load_calibration()
-    models = tuple(model_view(m, content, cal) for m in content.models)
-    devices = tuple(device_view(i, d, models, content, cal) for i, d in enumerate(content.devices))
+    places = device_arrays(content.devices, cal)
+    models = tuple(model_view(m, content, cal, places) for m in content.models)
+    best = [best_quants(m) for m in models]
+    devices = tuple(
+        device_view(i, d, [(m, best_estimate(m, i, d, b[i])) for m, b in zip(models, best, strict=True)], content)
+        for i, d in enumerate(content.devices)
+    )
     method = build_methodology(content, cal)
     return Site(models=models, devices=devices, content=content, calibration=cal, methodology=method)
 
 
-def model_view(entry: ModelEntry, content: Content, cal: Calibration) -> ModelView:
+def model_view(entry: ModelEntry, content: Content, cal: Calibration, places: DeviceArrays) -> ModelView:
     presets = context_presets(entry)
     rows = quant_rows(entry, presets)
     rec = recommended_quant(entry)
     ctx = context_for(entry.card, None)
     total, active = count_params(entry.card.architecture)
-    table = sweep(entry.card.architecture, offered_quants(entry), presets, content.devices, "f16", cal)
-    main = [
-        GridRow(
-            d,
-            c,
-            find_measurement(content, entry.slug, rec, d),
-            from_core(entry.card, entry.slug, rec, d, ctx, "f16", c),
-        )
-        for d, c in zip(content.devices, table[rec, ctx], strict=True)
-    ]
+    table = sweep(entry.card.architecture, offered_quants(entry), presets, places, "f16", cal)
+    main = []
+    for i, d in enumerate(content.devices):
+        c = table.core(rec, ctx, i)
+        full = from_core(entry.card, entry.slug, rec, d, ctx, "f16", c)
+        main.append(GridRow(d, c, find_measurement(content, entry.slug, rec, d), full))
     return ModelView(
         entry=entry,
         content=content,
@@ -220,8 +230,8 @@ def model_view(entry: ModelEntry, content: Content, cal: Calibration) -> ModelVi
     )
 
 
-def device_view(index: int, device: Device, models: tuple[ModelView, ...], content: Content, cal) -> DeviceView:
-    rows = [DeviceModelRow(m.entry, best_estimate(m, index, device, cal)) for m in models]
+def device_view(index: int, device: Device, best: list[tuple[ModelView, Estimate]], content: Content) -> DeviceView:
+    rows = [DeviceModelRow(m.entry, estimate) for m, estimate in best]
     groups = group_by_tier(rows, key=lambda r: (-r.model.card.params_b, r.model.name))
     measured = tuple(m for m in content.measurements if m.row.device in (device.slug, device.base_slug))
     return DeviceView(

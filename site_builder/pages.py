@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .assemble import ModelView, Site, best_estimate
+from .assemble import ModelView, Site, best_estimate, best_quants
 from .charts import bars
 from .formatting import context as ctx_label
 from .quants import FORMATS, LLAMA31_8B_FILE_BPW, quality
@@ -127,7 +127,10 @@ def compare_example(site: Site) -> dict | None:
     if not models or not devices:
         return None
     index = {d.slug: i for i, d in enumerate(site.content.devices)}
-    rows = [(m.entry, [best_estimate(m, index[d.slug], d, site.calibration) for d in devices]) for m in models]
+    rows = []
+    for m in models:
+        best = best_quants(m)
+        rows.append((m.entry, [best_estimate(m, index[d.slug], d, best[index[d.slug]]) for d in devices]))
     return {"models": [m.entry for m in models], "devices": devices, "rows": rows}
 
 
@@ -153,8 +156,8 @@ def memory_chart(view: ModelView) -> str:
 
 def speed_chart(view: ModelView) -> str:
     wanted = set(FEATURED_DEVICES)
-    cores = view.sweep[view.recommended, view.context]
-    rows = [(d.name, c.decode, "bar") for d, c in zip(view.content.devices, cores, strict=True) if d.slug in wanted]
+    decode = view.sweep.columns[view.recommended, view.context].decode
+    rows = [(d.name, float(decode[i]), "bar") for i, d in enumerate(view.content.devices) if d.slug in wanted]
     rows = sorted((r for r in rows if r[1]), key=lambda r: -r[1])
     about = "Estimated tokens per second on popular devices; the grid below lists every device."
     return bars(rows, f"Decode speed of {view.card.name} at {view.recommended}", about, "tok/s", "speed", label_w=250)
@@ -164,16 +167,16 @@ def api_example(site: Site) -> str:
     if not site.models:
         return ""
     view = site.models[0]
-    c = view.sweep[view.recommended, view.context][0]
+    c = view.sweep.core(view.recommended, view.context, 0)
     return "\n".join(
         [
             f"GET /api/models/{view.slug}.json",
             "{",
             '  "devices": {"columns": ["slug", "usable_mib", "speed_low_factor", "speed_high_factor", "calibrated"],',
             f'              "rows": [["{site.content.devices[0].slug}", {c.usable >> 20}, ...], ...]}},',
-            '  "estimates": {"columns": ["tier", "decode_tok_s", "total_mib", "offload_percent"],',
-            f'                "by_quant": {{"{view.recommended}": {{"{view.context}": '
-            f'[["{c.tier.letter}", {round(c.decode, 1)}, {c.total >> 20}, {round(c.offload * 100)}], ...]}}}}}},',
+            f'  "estimates": {{"by_quant": {{"{view.recommended}": {{"{view.context}": {{',
+            f'      "tier": "{c.tier.letter}...", "decode_tok_s": [{round(c.decode, 1)}, ...],',
+            f'      "total_mib": [{c.total >> 20}, ...], "offload_percent": [{round(c.offload * 100)}, ...]}}}}}}}},',
             "  ...",
             "}",
         ]

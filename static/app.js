@@ -63,10 +63,10 @@
     function switchTo(quant, context, push) {
       Promise.all([getJSON(box.dataset.api), tiers()]).then(function (r) {
         var doc = r[0], tierList = r[1].tiers;
-        var rows = doc.estimates.by_quant[quant] && doc.estimates.by_quant[quant][String(context)];
-        if (!rows) return;
+        var table = doc.estimates.by_quant[quant] && doc.estimates.by_quant[quant][String(context)];
+        if (!table) return;
         state = { quant: quant, context: context };
-        body.innerHTML = renderGrid(doc, rows, tierList);
+        body.innerHTML = renderGrid(doc, table, tierList);
         if (caption) caption.textContent = quant + ", " + ctxLabel(context) + " context";
         $$("a[data-quant]", box).forEach(function (a) { mark(a, a.dataset.quant === quant); });
         $$("a[data-context]", box).forEach(function (a) { mark(a, +a.dataset.context === context); });
@@ -83,10 +83,13 @@
       var extra = base === c || +box.dataset.defaultContext === context ? "" : "?context=" + context;
       return base + extra;
     }
-    function renderGrid(doc, rows, tierList) {
+    function renderGrid(doc, table, tierList) {
       var devices = doc.devices.rows;
       var groups = {};
-      rows.forEach(function (row, i) { (groups[row[0]] = groups[row[0]] || []).push([row, devices[i]]); });
+      devices.forEach(function (d, i) {
+        var row = [table.tier[i], table.decode_tok_s[i], table.total_mib[i], table.offload_percent[i]];
+        (groups[row[0]] = groups[row[0]] || []).push([row, d]);
+      });
       var html = '<div class="grid-groups">';
       tierList.forEach(function (t) {
         var list = groups[t.letter];
@@ -268,7 +271,8 @@
     var best = null, order = "SABCDF";
     doc.quants.forEach(function (q) {
       if (q.name === "F16" || q.name === "BF16") return;
-      var row = doc.estimates.by_quant[q.name][ctx][idx];
+      var t = doc.estimates.by_quant[q.name][ctx];
+      var row = [t.tier[idx], t.decode_tok_s[idx], t.total_mib[idx], t.offload_percent[idx]];
       if (!best || order.indexOf(row[0]) <= order.indexOf(best.row[0])) best = { q: q.name, row: row };
     });
     if (!best) return "—";

@@ -75,6 +75,7 @@ def test_api_documents_parse(built_site):
     models = json.loads((built_site / "api" / "models.json").read_text())["models"]
     assert len(models) >= 45
     doc = json.loads((built_site / "api" / "models" / f"{models[0]['slug']}.json").read_text())
-    rows = doc["estimates"]["by_quant"][doc["recommended_quant"]][str(doc["contexts"][0])]
-    assert len(rows) == len(doc["devices"]["rows"])
-    assert {r[0] for r in rows} <= set("SABCDF")
+    table = doc["estimates"]["by_quant"][doc["recommended_quant"]][str(doc["contexts"][0])]
+    n = len(doc["devices"]["rows"])
+    assert len(table["tier"]) == len(table["decode_tok_s"]) == len(table["total_mib"]) == n
+    assert set(table["tier"]) <= set("SABCDF")

@@ -7,17 +7,17 @@ speed is bytes moved / calibrated bandwidth plus a calibrated fixed cost per tok
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
-from typing import NamedTuple
 
 from ..records import Device
 from ..schema import Architecture, DeviceKind, ModelCard
-from .memory import cache_profile, kv_bytes, kv_cache_bytes, kv_read_bytes, overhead_bytes, usable_bytes
+from .memory import cache_profile, kv_bytes, overhead_bytes, usable_bytes
 from .settings import DEFAULT_CONTEXT, KV_TYPES, SETTINGS, Settings
 from .speed import Calibration, ClassConstants, load_calibration, prefill_tok_s
+from .sweep import Core, DeviceArrays, Sweep, device_arrays, sweep
 from .tensors import count_params
-from .tiers import Tier, grade
-from .weights import weights_size
+from .weights import weights_in_device_memory, weights_size
+
+__all__ = ["Core", "DeviceArrays", "Estimate", "Sweep", "core", "device_arrays", "estimate", "from_core", "sweep"]
 
 TTFT_PROMPT = 4096
 
@@ -54,101 +54,9 @@ def context_for(card: ModelCard, context: int | None) -> int:
     return min(context or DEFAULT_CONTEXT, card.architecture.context_length)
 
 
-class Core(NamedTuple):
-    """The numbers a tier depends on; cheap enough to compute for every format, context and device."""
-
-    weights: int
-    kv: int
-    overhead: int
-    total: int
-    usable: int
-    offload: float
-    decode: float
-    consts: ClassConstants
-    tier: Tier
-
-    @property
-    def fits(self) -> bool:
-        return self.total <= self.usable
-
-    @property
-    def runs(self) -> bool:
-        return self.fits or self.offload < 1.0
-
-    @property
-    def headroom(self) -> float:
-        return (self.usable - self.total) / self.usable if self.usable else -1.0
-
-
 def core(a: Architecture, quant: str, device: Device, ctx: int, kv_type: str, cal: Calibration, s: Settings) -> Core:
-    return sweep(a, (quant,), (ctx,), (device,), kv_type, cal, s)[quant, ctx][0]
-
-
-def cores(
-    a: Architecture, quants: tuple[str, ...], device: Device, ctx: int, kv_type: str, cal: Calibration, s: Settings
-) -> list[Core]:
-    table = sweep(a, quants, (ctx,), (device,), kv_type, cal, s)
-    return [table[q, ctx][0] for q in quants]
-
-
-def sweep(
-    a: Architecture,
-    quants: tuple[str, ...],
-    contexts: tuple[int, ...],
-    devices: tuple[Device, ...],
-    kv_type: str,
-    cal: Calibration,
-    s: Settings = SETTINGS,
-) -> dict[tuple[str, int], list[Core]]:
-    """Every (format, context) -> one Core per device. What does not depend on the inner loop is hoisted out,
-    because a build grades every model on every device in every format and context."""
-    cpu = cal.classes.get("CPU", cal.pooled)
-    host_rate = cpu.bandwidth_efficiency * s.system_ram_bandwidth_gbps * 1e9
-    places = []
-    for d in devices:
-        c = cal.for_device(d)
-        places.append(
-            (c, has_separate_host_memory(d), usable_bytes(d, s), d.bandwidth_gbps * c.bandwidth_efficiency * 1e9)
-        )
-    formats = [
-        (q, _weights_in_device_memory(a, q, True), _weights_in_device_memory(a, q, False),
-         weights_size(a, q).read_per_token_bytes * cal.format_cost.get(q, 1.0))
-        for q in quants
-    ]  # fmt: skip
-    overhead = overhead_bytes(a, s)
-    out: dict[tuple[str, int], list[Core]] = {}
-    for ctx in contexts:
-        kv = kv_cache_bytes(a, ctx, kv_type, s)
-        kv_read = kv_read_bytes(a, ctx / 2, kv_type)
-        for q, w_separate, w_unified, read in formats:
-            row = out[q, ctx] = []
-            append = row.append
-            for consts, separate, usable, device_rate in places:
-                weights = w_separate if separate else w_unified
-                total = weights + kv + overhead
-                if total <= usable:
-                    decode = decode_speed(read, kv_read, device_rate, 0.0, consts.fixed_ms, host_rate)
-                    tier = grade(True, False, (usable - total) / usable, decode)
-                    append(Core(weights, kv, overhead, total, usable, 0.0, decode, consts, tier))
-                    continue
-                offload = offload_share(total, usable, weights, separate, s)
-                runs = offload < 1.0
-                decode = decode_speed(read, kv_read, device_rate, offload, consts.fixed_ms, host_rate) if runs else 0.0
-                headroom = (usable - total) / usable if usable else -1.0
-                append(
-                    Core(
-                        weights,
-                        kv,
-                        overhead,
-                        total,
-                        usable,
-                        offload,
-                        decode,
-                        consts,
-                        grade(runs, True, headroom, decode),
-                    )
-                )
-    return out
+    """One model, format, context and device: the sweep over a single device."""
+    return sweep(a, (quant,), (ctx,), device_arrays((device,), cal, s), kv_type, cal, s).core(quant, ctx, 0)
 
 
 def estimate(
@@ -205,44 +113,7 @@ def has_separate_host_memory(device: Device) -> bool:
 
 
 def device_weights_bytes(a: Architecture, quant: str, device: Device) -> int:
-    return _weights_in_device_memory(a, quant, has_separate_host_memory(device))
-
-
-@cache
-def _weights_in_device_memory(a: Architecture, quant: str, separate_host: bool) -> int:
-    """llama.cpp keeps the input embedding table in host RAM when a GPU has its own memory."""
-    size = weights_size(a, quant)
-    if separate_host and not a.tied_embeddings:
-        return size.total_bytes - size.embedding_bytes
-    return size.total_bytes
-
-
-def offload_share(total: int, usable: int, weights: int, separate_host: bool, s: Settings) -> float:
-    """Share of the weights that would have to sit in system RAM; 1.0 means it cannot run."""
-    if not separate_host:
-        return 1.0
-    spill = total - usable
-    if spill > weights or spill > s.system_ram_bytes - s.cpu_reserve_bytes:
-        return 1.0
-    return spill / weights
-
-
-def decode_speed(
-    weights_read: float, kv_read: float, device_rate: float, offload: float, fixed_ms: float, host_rate: float
-) -> float:
-    """Tokens per second when each token reads `weights_read` (format cost applied) and `kv_read` bytes at
-    `device_rate` bytes/s (the class's efficiency times the spec bandwidth), plus a fixed cost per token.
-
-    With an offload, the share in system RAM streams at `host_rate` bytes/s (the CPU class's efficiency times
-    the assumed RAM bandwidth). Time is linear in the share, so the best split is either the most the GPU can
-    hold or none at all (a GPU slower than the host's RAM); taking the better keeps "more memory is never
-    slower" true.
-    """
-    fixed = fixed_ms / 1000 + kv_read / device_rate
-    at_split = fixed + weights_read * (1 - offload) / device_rate + weights_read * offload / host_rate
-    if not offload:
-        return 1 / at_split
-    return 1 / min(at_split, fixed + weights_read / host_rate)
+    return weights_in_device_memory(a, quant, has_separate_host_memory(device))
 
 
 def prefill_flops_per_token(a: Architecture, cached_tokens: float) -> float:
