@@ -62,6 +62,25 @@ def _parser() -> argparse.ArgumentParser:
     est.add_argument("--json", action="store_true", help="print one JSON object")
     est.set_defaults(run=_estimate)
 
+    new = sub.add_parser("new", help="start a content file (model from a config.json, or device)")
+    new.add_argument("kind", choices=["model", "device"])
+    new.add_argument("slug", help="file name without .md: lowercase letters, digits and hyphens")
+    new.add_argument("--from-config", type=Path, help="Hugging Face config.json to copy the architecture from")
+    new.add_argument("--force", action="store_true", help="overwrite an existing file")
+    _content_arg(new)
+    new.set_defaults(run=_new)
+
+    schema = sub.add_parser("schema", help="write the JSON Schemas of the frontmatter into schema/")
+    schema.add_argument("--check", action="store_true", help="fail if the committed schemas are out of date")
+    schema.set_defaults(run=_schema)
+
+    diff = sub.add_parser("diff", help="Markdown report of what a change does to the built site")
+    diff.add_argument("old", nargs="?", type=Path, help="the site built before the change")
+    diff.add_argument("new", nargs="?", type=Path, help="the site built after the change")
+    diff.add_argument("--base", help="git ref to build and compare the working tree's content against")
+    _content_arg(diff)
+    diff.set_defaults(run=_diff)
+
     cal = sub.add_parser("calibrate", help="fit the speed constants to the calibration measurements")
     _content_arg(cal)
     cal.add_argument("--check", action="store_true", help="fail if calibration.json is not what a fit gives")
@@ -179,6 +198,79 @@ def _summary(model: str, device: str, est, measured: dict) -> str:
     lines.append(f"  largest context that fits: {est.max_context:,} tokens")
     lines.append(f"  tier {est.tier}: {est.tier_words}")
     return "\n".join(lines)
+
+
+def _new(args: argparse.Namespace) -> int:
+    from .scaffold import ConfigError, device_file, model_file, read_config
+    from .schema import SLUG_RE
+
+    if not SLUG_RE.match(args.slug):
+        print(f"error: {args.slug!r} is not a slug: lowercase letters, digits and hyphens", file=sys.stderr)
+        return 2
+    folder = args.content / ("models" if args.kind == "model" else "devices")
+    target = folder / f"{args.slug}.md"
+    if target.exists() and not args.force:
+        print(f"error: {target} exists (use --force to overwrite)", file=sys.stderr)
+        return 2
+    schema_path = f"../../schema/{args.kind}.schema.json"
+    try:
+        config = read_config(args.from_config) if args.from_config else None
+        text = model_file(args.slug, config, schema_path) if args.kind == "model" else device_file(schema_path)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    folder.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    todos = text.count("TODO")
+    print(f"wrote {target}: replace the {todos} TODO markers, then run `site-builder check`")
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from .jsonschema import SCHEMA_DIR, schema_documents, write_schemas
+
+    if args.check:
+        stale = [n for n, text in schema_documents().items() if not (SCHEMA_DIR / n).exists() or
+                 (SCHEMA_DIR / n).read_text(encoding="utf-8") != text]  # fmt: skip
+        if stale:
+            print(f"error: schema/{', schema/'.join(stale)} out of date; run `site-builder schema`", file=sys.stderr)
+            return 1
+        print("ok: schema/ matches the content models")
+        return 0
+    for path in write_schemas():
+        print(f"wrote {path}")
+    return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    import subprocess
+    import tempfile
+
+    from .build import PROJECT_ROOT, build
+    from .diffreport import report
+    from .render import SiteConfig
+
+    if args.base:
+        with tempfile.TemporaryDirectory(prefix="site-diff-") as tmp:
+            tree, old, new = Path(tmp) / "base", Path(tmp) / "old", Path(tmp) / "new"
+            subprocess.run(["git", "-C", str(PROJECT_ROOT), "worktree", "add", "--detach", "-q", str(tree), args.base],
+                           check=True)  # fmt: skip
+            try:
+                env = {**__import__("os").environ, "PYTHONPATH": str(tree)}
+                subprocess.run([sys.executable, "-m", "site_builder", "build", "--content", str(tree / "content"),
+                                "--out", str(old)], cwd=tree, env=env, check=True, capture_output=True)  # fmt: skip
+            finally:
+                subprocess.run(
+                    ["git", "-C", str(PROJECT_ROOT), "worktree", "remove", "--force", str(tree)], check=False
+                )
+            build(args.content, new, SiteConfig())
+            print(report(old, new), end="")
+        return 0
+    if not (args.old and args.new):
+        print("error: give OLD and NEW build folders, or --base REF", file=sys.stderr)
+        return 2
+    print(report(args.old, args.new), end="")
+    return 0
 
 
 def _calibrate(args: argparse.Namespace) -> int:

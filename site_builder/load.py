@@ -113,17 +113,45 @@ def _read_document(path: Path, shown: str, schema: type[BaseModel], found: Colle
     if not isinstance(loaded.data, dict):
         found.add(shown, 2, "", "frontmatter must be a mapping of field: value")
         return None
+    placeholders = _placeholders(loaded, split.body, split.body_line)
+    for line, field in placeholders:
+        found.add(shown, line, field, "still a TODO placeholder; replace it with the real, sourced value")
     try:
         data = schema.model_validate(loaded.data)
     except ValidationError as exc:
+        todo_fields = {field for _, field in placeholders}
         for field, line, message in _explain(exc, loaded, close_line, _field_names(schema)):
-            found.add(shown, line, field, message)
+            if field not in todo_fields:
+                found.add(shown, line, field, message)
+        return None
+    if placeholders:
         return None
     declared = loaded.data.get("slug")
     if declared is not None and declared != slug:
         found.add(shown, loaded.lines[("slug",)], "slug", f"must equal the file name {slug!r}, got {declared!r}")
         return None
     return Document(shown, slug, data, loaded, split.body, close_line)
+
+
+def _placeholders(loaded: Loaded, body: str, body_line: int) -> list[tuple[int, str]]:
+    """TODO markers left by `site-builder new`: every one must be replaced before the file is accepted."""
+    out = []
+
+    def walk(node: object, path: tuple) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, (*path, key))
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, (*path, index))
+        elif isinstance(node, str) and "TODO" in node:
+            out.append((loaded.lines.get(path, 0), dotted(path)))
+
+    walk(loaded.data, ())
+    for offset, text in enumerate(body.split("\n")):
+        if "TODO" in text:
+            out.append((body_line + offset, "body"))
+    return out
 
 
 def _explain(exc: ValidationError, loaded: Loaded, close_line: int, known: list[str]) -> list[tuple[str, int, str]]:

@@ -164,7 +164,7 @@ def speed_chart(view: ModelView) -> str:
 
 
 def api_example(site: Site) -> str:
-    if not site.models:
+    if not site.models or not site.content.devices:
         return ""
     view = site.models[0]
     c = view.sweep.core(view.recommended, view.context, 0)
