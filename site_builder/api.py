@@ -149,14 +149,27 @@ def device_document(view: DeviceView, url) -> dict:
     return doc
 
 
-def api_files(site: Site, url) -> dict[str, str]:
+def api_files(site: Site, url, cache: dict, salt: tuple) -> dict[str, str]:
+    """Every API document; like pages, one whose inputs did not change is taken from `cache`."""
+    c = site.content
     files = {
         "api/models.json": dumps({"models": [model_summary(v, url) for v in site.models]}),
         "api/devices.json": dumps({"devices": [device_summary(v.device, v.usable_bytes, url) for v in site.devices]}),
         "api/tiers.json": dumps({"tiers": [{"letter": t.letter, "words": t.words, "rule": t.rule} for t in TIERS]}),
     }
     for view in site.models:
-        files[f"api/models/{view.slug}.json"] = dumps(model_document(view, site, url))
+        path = f"api/models/{view.slug}.json"
+        files[path] = _cached(cache, path, (salt, view.entry.digest, c.devices_digest),
+                              lambda view=view: model_document(view, site, url))  # fmt: skip
     for view in site.devices:
-        files[f"api/devices/{view.slug}.json"] = dumps(device_document(view, url))
+        path = f"api/devices/{view.slug}.json"
+        files[path] = _cached(cache, path, (salt, view.device.digest, c.models_digest),
+                              lambda view=view: device_document(view, url))  # fmt: skip
     return files
+
+
+def _cached(cache: dict, path: str, key: tuple, make) -> str:
+    hit = cache.get(path)
+    if hit is None or hit[0] != key:
+        hit = cache[path] = (key, dumps(make()))
+    return hit[1]

@@ -185,18 +185,38 @@ def best_quants(view: ModelView) -> list[str]:
     return [offered[i] for i in last]
 
 
+def _best_per_device(view: ModelView, key: tuple, devices: tuple[Device, ...], cache: dict) -> list[Estimate]:
+    """The model's best estimate on every device, reused while the model view is."""
+    entry = cache.get(("best", view.slug))
+    if entry is None or entry[0] != key:
+        quants = best_quants(view)
+        estimates = [best_estimate(view, i, d, quants[i]) for i, d in enumerate(devices)]
+        entry = cache[("best", view.slug)] = (key, estimates)
+    return entry[1]
+
+
 def best_estimate(view: ModelView, index: int, device: Device, quant: str) -> Estimate:
     c = view.sweep.core(quant, view.context, index)
     return from_core(view.card, view.slug, quant, device, view.context, "f16", c)
 
 
-def assemble_site(content: Content, cal: Calibration | None = None) -> Site:
+def assemble_site(content: Content, cal: Calibration | None = None, cache: dict | None = None) -> Site:
+    """`cache` (kept by `make serve`) reuses the views of models whose file, the devices and the measurements
+    are unchanged since the last build."""
     cal = cal or load_calibration()
     places = device_arrays(content.devices, cal)
-    models = tuple(model_view(m, content, cal, places) for m in content.models)
-    best = [best_quants(m) for m in models]
+    cache = {} if cache is None else cache
+    models, keys = [], []
+    for m in content.models:
+        key = (m.digest, content.devices_digest, content.benchmarks_digest, id(cal))
+        if cache.get(m.slug, (None,))[0] != key:
+            cache[m.slug] = (key, model_view(m, content, cal, places))
+        models.append(cache[m.slug][1])
+        keys.append(key)
+    models = tuple(models)
+    best = [_best_per_device(view, key, content.devices, cache) for view, key in zip(models, keys, strict=True)]
     devices = tuple(
-        device_view(i, d, [(m, best_estimate(m, i, d, b[i])) for m, b in zip(models, best, strict=True)], content)
+        device_view(d, [(m, b[i]) for m, b in zip(models, best, strict=True)], content)
         for i, d in enumerate(content.devices)
     )
     method = build_methodology(content, cal)
@@ -230,7 +250,7 @@ def model_view(entry: ModelEntry, content: Content, cal: Calibration, places: De
     )
 
 
-def device_view(index: int, device: Device, best: list[tuple[ModelView, Estimate]], content: Content) -> DeviceView:
+def device_view(device: Device, best: list[tuple[ModelView, Estimate]], content: Content) -> DeviceView:
     rows = [DeviceModelRow(m.entry, estimate) for m, estimate in best]
     groups = group_by_tier(rows, key=lambda r: (-r.model.card.params_b, r.model.name))
     measured = tuple(m for m in content.measurements if m.row.device in (device.slug, device.base_slug))

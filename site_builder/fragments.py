@@ -94,3 +94,41 @@ def grid_html(groups: tuple[TierGroup, ...], base_path: str, full: bool = False)
 
 def make_grid_filter(base_path: str) -> Callable[..., Markup]:
     return lambda groups, full=False: grid_html(groups, base_path, full)
+
+
+DEVICE_HEAD = (
+    '<thead><tr><th scope="col">Model</th><th scope="col">Format</th><th scope="col">Tier</th>'
+    '<th scope="col">tok/s <span class="range">(range)</span></th><th scope="col">Memory needed / usable</th>'
+    '<th scope="col">Largest context</th></tr></thead>'
+)
+
+
+def device_models_html(groups, base_path: str) -> Markup:
+    """A device page's table of every model at its best format, grouped by tier."""
+    parts = ['<div class="grid-groups">']
+    for tier, rows in groups:
+        badge = tier_badge(tier.letter, tier.words)
+        count = f"{len(rows)} model{'s' if len(rows) != 1 else ''}"
+        parts.append(
+            f'<section class="tier-group" aria-labelledby="tier-{tier.letter.lower()}">'
+            f'<h3 id="tier-{tier.letter.lower()}">{badge} <span class="count">{count}</span></h3>'
+            f'<div class="table-scroll" tabindex="0"><table class="grid">{DEVICE_HEAD}<tbody>'
+        )
+        for row in rows:
+            e = row.estimate
+            href = escape(f"{base_path}models/{row.model.slug}/")
+            if e.runs:
+                low, high = tok_s(e.decode_tok_s_low), tok_s(e.decode_tok_s_high)
+                speed = f'{tok_s(e.decode_tok_s)} <span class="range">({low}–{high})</span>'
+            else:
+                speed = "—"
+            largest = context(e.max_context) if e.max_context else "—"
+            parts.append(
+                f'<tr><th scope="row"><a href="{href}">{escape(row.model.name)}</a></th><td>{e.quant}</td>'
+                f'<td>{badge}</td><td class="num">{speed}</td>'
+                f'<td class="num">{gib(e.total_bytes)} / {gib(e.usable_memory_bytes)}</td>'
+                f'<td class="num">{largest}</td></tr>'
+            )
+        parts.append("</tbody></table></div></section>")
+    parts.append("</div>")
+    return Markup("".join(parts))

@@ -7,6 +7,7 @@ Every problem in every file is collected before anything stops the build; the ca
 from __future__ import annotations
 
 import difflib
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,7 @@ class Document:
     loaded: Loaded
     body: str
     close_line: int  # the closing '---': where a missing top-level field would go
+    digest: str  # of the file's bytes: what caches key on
 
     @property
     def top_lines(self) -> dict[str, int]:
@@ -46,20 +48,26 @@ class Collector:
         self.problems.append(Problem(path, line, field, message))
 
 
-def load_content(content_dir: Path, notices: list[str] | None = None) -> Content:
+def load_content(content_dir: Path, notices: list[str] | None = None, cache: dict | None = None) -> Content:
+    """`cache` (kept by `make serve` between rebuilds) skips files whose size and mtime did not change."""
     found = Collector()
-    docs = {kind: _read_kind(content_dir, kind, found) for kind in KINDS}
-    models = tuple(ModelEntry(d.slug, d.path, d.data, d.body, d.top_lines) for d in docs["models"])
+    docs = {kind: _read_kind(content_dir, kind, found, cache) for kind in KINDS}
+    models = tuple(ModelEntry(d.slug, d.path, d.data, d.body, d.top_lines, d.digest) for d in docs["models"])
     devices = tuple(v for d in docs["devices"] for v in _device_variants(d))
     measurements = tuple(_measurements(docs["benchmarks"]))
     if notices is not None:
         notices.extend(found.notices)
     if found.problems:
         raise ContentError(found.problems)
-    return Content(models=models, devices=devices, measurements=measurements)
+    benchmarks = _combined(d.digest for d in docs["benchmarks"])
+    return Content(models=models, devices=devices, measurements=measurements, benchmarks_digest=benchmarks)
 
 
-def _read_kind(content_dir: Path, kind: str, found: Collector) -> list[Document]:
+def _combined(digests) -> str:
+    return hashlib.blake2b("".join(digests).encode(), digest_size=16).hexdigest()
+
+
+def _read_kind(content_dir: Path, kind: str, found: Collector, cache: dict | None) -> list[Document]:
     folder = content_dir / kind
     if not folder.is_dir():
         return []
@@ -69,10 +77,23 @@ def _read_kind(content_dir: Path, kind: str, found: Collector) -> list[Document]
         if _is_stray(path):
             found.notices.append(f"{shown}: ignored (not a content file)")
             continue
-        doc = _read_document(path, shown, KINDS[kind], found)
+        doc = _read_cached(path, shown, KINDS[kind], found, cache)
         if doc is not None:
             docs.append(doc)
     return docs
+
+
+def _read_cached(path: Path, shown: str, schema: type[BaseModel], found: Collector, cache: dict | None):
+    if cache is None:
+        return _read_document(path, shown, schema, found)
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if key not in cache:
+        mine = Collector()
+        cache[key] = (_read_document(path, shown, schema, mine), mine.problems)
+    doc, problems = cache[key]
+    found.problems.extend(problems)
+    return doc
 
 
 def _display(path: Path, content_dir: Path) -> str:
@@ -93,6 +114,7 @@ def _read_document(path: Path, shown: str, schema: type[BaseModel], found: Colle
         found.add(shown, 0, "", "file name must be a slug: lowercase letters, digits and hyphens, then .md")
         return None
     raw = path.read_bytes()
+    digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
     if len(raw) > MAX_FILE_BYTES:
         found.add(shown, 0, "", f"file is {len(raw):,} bytes; the limit is {MAX_FILE_BYTES:,}")
         return None
@@ -130,7 +152,7 @@ def _read_document(path: Path, shown: str, schema: type[BaseModel], found: Colle
     if declared is not None and declared != slug:
         found.add(shown, loaded.lines[("slug",)], "slug", f"must equal the file name {slug!r}, got {declared!r}")
         return None
-    return Document(shown, slug, data, loaded, split.body, close_line)
+    return Document(shown, slug, data, loaded, split.body, close_line, digest)
 
 
 def _placeholders(loaded: Loaded, body: str, body_line: int) -> list[tuple[int, str]]:

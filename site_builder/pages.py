@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from .assemble import ModelView, Site, best_estimate, best_quants
 from .charts import bars
@@ -34,7 +34,8 @@ class PageSpec:
     output: str  # file path in the built site
     template: str
     info: PageInfo
-    context: dict = field(default_factory=dict)
+    key: tuple  # digests of the content the page shows; same key, same page
+    context: Callable[[], dict]  # the template's named things, gathered only when the page is rendered
 
 
 def quant_path(slug: str, quant: str, recommended: str) -> str:
@@ -55,8 +56,8 @@ def slices(view: ModelView) -> list[tuple[str, int, str]]:
     return [(q, c, path) for q, c, path in out if path != f"models/{view.slug}/"]
 
 
-def page(path: str, template: str, title: str, description: str, jsonld: dict | None = None, **context) -> PageSpec:
-    return PageSpec(path + "index.html", template, PageInfo(title, description, path, jsonld), context)
+def page(path: str, template: str, title: str, description: str, key: tuple, context=dict, jsonld=None) -> PageSpec:
+    return PageSpec(path + "index.html", template, PageInfo(title, description, path, jsonld), key, context)
 
 
 def model_jsonld(view: ModelView, base_url: str) -> dict:
@@ -89,35 +90,44 @@ def device_jsonld(view, base_url: str) -> dict:
 
 
 def plan(site: Site, title: str, base_url: str) -> Iterator[PageSpec]:
+    """Every page, with the digest of what it shows (`key`) and a function that gathers its context only
+    when the page is not already rendered in the cache."""
+    c = site.content
+    everything = (c.models_digest, c.devices_digest, c.benchmarks_digest)
     home = f"Which of {len(site.models)} open LLMs run on your GPU, Mac or CPU, at which quantization, and how fast."
     website = {"@context": "https://schema.org", "@type": "WebSite", "name": title, "url": base_url}
-    yield page("", "index.html", title, home, website, models=site.models)
-    yield page("devices/", "devices.html", "Devices", "Every GPU, Apple chip, TPU and CPU on the site.",
-               devices=site.devices)  # fmt: skip
-    yield page("compare/", "compare.html", "Compare", "Compare devices for a model, or models on a device.",
-               example=compare_example(site))  # fmt: skip
-    yield page("guides/", "guides/index.html", "Guides", "Quantization, tiers and how to read the numbers.")
+    yield page("", "index.html", title, home, everything, lambda: {"models": site.models}, website)
+    yield page("devices/", "devices.html", "Devices", "Every GPU, Apple chip, TPU and CPU on the site.", everything,
+               lambda: {"devices": site.devices})  # fmt: skip
+    yield page("compare/", "compare.html", "Compare", "Compare devices for a model, or models on a device.", everything,
+               lambda: {"example": compare_example(site)})  # fmt: skip
+    yield page("guides/", "guides/index.html", "Guides", "Quantization, tiers and how to read the numbers.", ())
     yield page("guides/quantization/", "guides/quantization.html", "Quantization formats",
-               "What each GGUF format is, its bits per weight and its measured quality loss.",
-               formats=format_guide(), chart=format_chart())  # fmt: skip
-    yield page("guides/tiers/", "guides/tiers.html", "How tiers are decided", "The S to F grades and their rules.")
+               "What each GGUF format is, its bits per weight and its measured quality loss.", (),
+               lambda: {"formats": format_guide(), "chart": format_chart()})  # fmt: skip
+    yield page("guides/tiers/", "guides/tiers.html", "How tiers are decided", "The S to F grades and their rules.", ())
     yield page("guides/reading-the-numbers/", "guides/reading-the-numbers.html", "How to read the numbers",
-               "GiB, tok/s, ranges, context and offloading explained.")  # fmt: skip
-    yield page("api/", "api.html", "JSON API", "Every number on the site as static JSON.", example=api_example(site))
+               "GiB, tok/s, ranges, context and offloading explained.", ())  # fmt: skip
+    yield page("api/", "api.html", "JSON API", "Every number on the site as static JSON.", everything,
+               lambda: {"example": api_example(site)})  # fmt: skip
     about = "Formulas, constants, sources and measured error of every estimate."
-    yield page("methodology/", "methodology.html", "How we estimate", about, method=site.methodology)
+    yield page("methodology/", "methodology.html", "How we estimate", about, everything,
+               lambda: {"method": site.methodology})  # fmt: skip
     for view in site.models:
-        yield page(f"models/{view.slug}/", "model.html", view.card.name, view.card.summary,
-                   model_jsonld(view, base_url), model=view)  # fmt: skip
+        deps = (view.entry.digest, c.devices_digest, c.benchmarks_digest)
+        yield page(f"models/{view.slug}/", "model.html", view.card.name, view.card.summary, deps,
+                   lambda view=view: {"model": view}, model_jsonld(view, base_url))  # fmt: skip
         for quant, ctx, path in slices(view):
             where = f"{quant}, {ctx_label(ctx)} context"
             yield page(path, "model-slice.html", f"{view.card.name} at {where}",
-                       f"Which devices run {view.card.name} at {where}, and how fast.",
-                       model=view, quant=quant, ctx=ctx, groups=view.grid_for(quant, ctx))  # fmt: skip
+                       f"Which devices run {view.card.name} at {where}, and how fast.", deps,
+                       lambda view=view, quant=quant, ctx=ctx: {"model": view, "quant": quant, "ctx": ctx,
+                                                                "groups": view.grid_for(quant, ctx)})  # fmt: skip
     for view in site.devices:
         name = view.device.name
         yield page(f"devices/{view.slug}/", "device.html", name, f"Which LLMs run on the {name}, and how fast.",
-                   device_jsonld(view, base_url), device=view)  # fmt: skip
+                   (view.device.digest, c.models_digest, c.benchmarks_digest), lambda view=view: {"device": view},
+                   device_jsonld(view, base_url))  # fmt: skip
 
 
 def compare_example(site: Site) -> dict | None:

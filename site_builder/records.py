@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -15,6 +16,7 @@ class ModelEntry:
     card: ModelCard
     body: str  # Markdown source
     lines: dict[str, int]  # line of each top-level frontmatter key, for cross-file checks
+    digest: str = ""  # of the file's bytes
 
     @property
     def name(self) -> str:
@@ -33,6 +35,7 @@ class Device:
     base_slug: str  # the file's slug; variants of one chip share it
     body: str
     lines: dict[str, int]
+    digest: str = ""  # of the file's bytes and the memory variant
 
     @property
     def vendor(self) -> str:
@@ -74,6 +77,15 @@ class Content:
     models: tuple[ModelEntry, ...]
     devices: tuple[Device, ...]
     measurements: tuple[Measurement, ...]
+    benchmarks_digest: str = ""
+
+    @cached_property
+    def models_digest(self) -> str:
+        return _combine(m.digest for m in self.models)
+
+    @cached_property
+    def devices_digest(self) -> str:
+        return _combine(d.digest for d in self.devices)
 
     @cached_property
     def _decode_index(self) -> dict[tuple[str, str, str], list[Measurement]]:
@@ -94,3 +106,7 @@ class Content:
 
     def device(self, slug: str) -> Device:
         return next(d for d in self.devices if d.slug == slug)
+
+
+def _combine(digests) -> str:
+    return hashlib.blake2b("".join(digests).encode(), digest_size=16).hexdigest()

@@ -12,6 +12,7 @@ formatting.FILTERS plus `grid` (fragments.py). Autoescape is on; undefined names
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -23,7 +24,7 @@ from .assemble import Site
 from .estimator.settings import SETTINGS
 from .estimator.tiers import TIERS
 from .formatting import FILTERS
-from .fragments import make_grid_filter
+from .fragments import device_models_html, make_grid_filter
 from .pages import context_path, memory_chart, plan, quant_path, speed_chart
 from .webfiles import web_files
 
@@ -32,6 +33,7 @@ from .webfiles import web_files
 class SiteConfig:
     base_url: str = "http://127.0.0.1:8000/"
     title: str = "Can it run?"
+    dev: bool = False  # `make serve`: build errors shown over the page; no Content-Security-Policy meta tag
 
     @property
     def base_path(self) -> str:
@@ -50,6 +52,7 @@ def make_environment(templates: Path, config: SiteConfig) -> Environment:
     )
     env.filters.update(FILTERS)
     env.filters["grid"] = make_grid_filter(config.base_path)
+    env.filters["device_models"] = lambda groups: device_models_html(groups, config.base_path)
     env.globals.update(
         url=lambda path="": config.base_path + path.lstrip("/"),
         quant_path=quant_path,
@@ -60,22 +63,45 @@ def make_environment(templates: Path, config: SiteConfig) -> Environment:
     return env
 
 
-def render_site(site: Site, templates: Path, config: SiteConfig) -> dict[str, str]:
-    """Every page and API document, rendered in memory: {path in the site: text}."""
-    env = make_environment(templates, config)
+def render_site(site: Site, templates: Path, config: SiteConfig, cache: dict | None = None) -> dict[str, str]:
+    """Every page and API document, rendered in memory: {path in the site: text}.
+
+    `cache` maps output paths to (key, text) from an earlier build in this process (`make serve`): a page
+    whose key (templates, configuration and the digests of the content it shows) is unchanged is reused."""
+    salt = (templates_digest(templates), config)
+    cache = {} if cache is None else cache
+    env = cache.get(("environment", salt))
+    if env is None:  # compiling the templates again only when they changed
+        env = cache[("environment", salt)] = make_environment(templates, config)
     info = {
         "title": config.title,
         "base_url": config.base_url,
+        "dev": config.dev,
         "tiers": TIERS,
         "settings": SETTINGS,
         "calibration": site.calibration,
         "model_count": len(site.models),
         "device_count": len(site.devices),
     }
-    files = {
-        spec.output: env.get_template(spec.template).render(site=info, page=spec.info, **spec.context)
-        for spec in plan(site, config.title, config.base_url)
-    }
-    files.update(api_files(site, env.globals["url"]))
+    files = {}
+    for spec in plan(site, config.title, config.base_url):
+        key = (salt, spec.key, spec.info)
+        hit = cache.get(spec.output)
+        if hit is None or hit[0] != key:
+            text = env.get_template(spec.template).render(site=info, page=spec.info, **spec.context())
+            hit = cache[spec.output] = (key, text)
+        files[spec.output] = hit[1]
+    files.update(api_files(site, env.globals["url"], cache, salt))
     files.update(web_files(site, files, env, info, config))
     return files
+
+
+def templates_digest(templates: Path) -> str:
+    """Templates and the code that fills them: a change to either re-renders every page."""
+    h = hashlib.blake2b(digest_size=16)
+    for folder in (templates, Path(__file__).parent):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and path.suffix in (".html", ".txt", ".xml", ".py", ".json"):
+                h.update(path.as_posix().encode())
+                h.update(path.read_bytes())
+    return h.hexdigest()

@@ -27,19 +27,32 @@ def check_output_dir(out_dir: Path, protected: list[Path]) -> None:
             raise OutputError(f"refusing to replace {out}: it contains {p}")
 
 
-def write_site(files: dict[str, bytes], out_dir: Path) -> None:
+def write_site(files: dict[str, bytes], out_dir: Path, unchanged: set[str] = frozenset()) -> None:
+    """`unchanged`: files known to equal what the current output holds; they are hard-linked, not rewritten."""
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-new-", dir=out_dir.parent))
     try:
+        made: set[Path] = set()
         for rel in sorted(files):
             target = staging / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(files[rel])
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            if rel not in unchanged or not _link(out_dir / rel, target):
+                target.write_bytes(files[rel])
         _swap(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _link(source: Path, target: Path) -> bool:
+    try:
+        os.link(source, target)
+    except OSError:
+        return False
+    return True
 
 
 def _swap(staging: Path, out_dir: Path) -> None:
