@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Reproducible builds: the date a build shows is the last commit's, not the clock's.
+export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
 
-.PHONY: serve build check test test-browser lint calibrate bench clean
+.PHONY: serve build check test test-browser lint calibrate bench new-model new-device clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +43,15 @@ lint: $(STAMP)
 
 calibrate: $(STAMP)
 	$(BIN)/site-builder calibrate
+
+# make new-model SLUG=my-model CONFIG=path/to/config.json
+new-model: $(STAMP)
+	@test -n "$(SLUG)" || { echo "usage: make new-model SLUG=my-model-7b [CONFIG=path/to/config.json]"; exit 2; }
+	$(BIN)/site-builder new model $(SLUG) $(if $(CONFIG),--from-config $(CONFIG))
+
+new-device: $(STAMP)
+	@test -n "$(SLUG)" || { echo "usage: make new-device SLUG=my-gpu"; exit 2; }
+	$(BIN)/site-builder new device $(SLUG)
 
 clean:
 	rm -rf public .pytest_cache

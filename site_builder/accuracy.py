@@ -42,10 +42,13 @@ class ClassAccuracy:
         return self.median_abs_error <= TARGET_MEDIAN and self.p90_abs_error <= TARGET_P90
 
 
-def decode_comparisons(content: Content, cal: Calibration, short: bool = True) -> list[Comparison]:
+def decode_comparisons(
+    content: Content, cal: Calibration, short: bool | None = True, calibration_only: bool = True
+) -> list[Comparison]:
+    """Decode measurements beside our prediction for them; `short` None: at any context."""
     out = []
-    for p in points(content, "tg", cal.format_cost):
-        if (p.tokens <= SHORT_DECODE_MAX) != short:
+    for p in points(content, "tg", cal.format_cost, calibration_only):
+        if short is not None and (p.tokens <= SHORT_DECODE_MAX) != short:
             continue
         c = cal.for_device(p.device)
         seconds = p.peak_seconds / c.bandwidth_efficiency + c.fixed_ms / 1000

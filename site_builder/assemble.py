@@ -8,13 +8,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 
-from .estimator import Core, DeviceArrays, Estimate, Sweep, context_for, device_arrays, from_core, sweep
-from .estimator.memory import kv_cache_bytes, overhead_bytes, usable_bytes
+from .accuracy import Comparison, decode_comparisons
+from .estimator import (
+    TTFT_PROMPT,
+    DeviceArrays,
+    Estimate,
+    Sweep,
+    context_for,
+    device_arrays,
+    from_core,
+    prefill_speed,
+    sweep,
+)
+from .estimator.memory import kv_cache_bytes, max_contexts, overhead_bytes, usable_bytes
 from .estimator.settings import CONTEXT_PRESETS
 from .estimator.speed import Calibration, load_calibration
+from .estimator.sweep import Columns
 from .estimator.tensors import count_params
 from .estimator.tiers import TIERS, Tier
 from .estimator.weights import weights_size
@@ -37,18 +50,21 @@ class QuantRow:
     recommended: bool
 
 
-@dataclass(frozen=True)
-class GridRow:
-    """One device in a model's grid. `estimate` is filled on the main grid (largest context, first token)."""
+class Grid(NamedTuple):
+    """One format at one context on every device, in display order: best tier first, then fastest, then by name."""
 
-    device: Device
-    core: Core
-    measured: Measurement | None
-    estimate: Estimate | None = None
+    quant: str
+    ctx: int
+    places: DeviceArrays
+    columns: Columns
+    order: np.ndarray  # device indices
+    measured: dict[int, Measurement]  # device index -> the decode measurement shown beside the estimate
+    max_context: list[int] | None = None  # per device; on the model page's main grid only
+    ttft: list[float | None] | None = None  # seconds to first token of a 4K prompt, likewise
 
     @property
-    def tier(self) -> Tier:
-        return self.core.tier
+    def full(self) -> bool:
+        return self.max_context is not None
 
 
 @dataclass(frozen=True)
@@ -66,7 +82,8 @@ class ModelView:
     context: int  # the default context preset for this model
     contexts: tuple[int, ...]
     sweep: Sweep  # every format x context x device, device order as in content.devices
-    grid: tuple[TierGroup, ...]  # recommended format, default context, with full estimates
+    measured: dict[str, dict[int, Measurement]]  # format -> device index -> measurement
+    ttft: list[float | None]  # per device, seconds to the first token of a 4K prompt
     params_computed: int
     active_computed: int
     smallest: QuantRow
@@ -83,30 +100,52 @@ class ModelView:
     def body_html(self) -> str:
         return render_markdown(self.entry.body)
 
-    def grid_for(self, quant: str, ctx: int) -> tuple[TierGroup, ...]:
-        rows = [
-            GridRow(d, self.sweep.core(quant, ctx, i), find_measurement(self.content, self.slug, quant, d))
-            for i, d in enumerate(self.content.devices)
-        ]
-        return group_by_tier(rows)
+    def grid_for(self, quant: str, ctx: int) -> Grid:
+        col, places = self.sweep.columns[quant, ctx], self.sweep.places
+        order = np.lexsort((places.name_rank, -col.decode, col.tier))
+        return Grid(quant, ctx, places, col, order, self.measured.get(quant, {}))
+
+    @cached_property
+    def grid(self) -> Grid:
+        """The model page's grid: recommended format, default context, with largest context and first token."""
+        main = self.grid_for(self.recommended, self.context)
+        return main._replace(max_context=self.max_contexts(self.recommended).tolist(), ttft=self.ttft)
+
+    def max_contexts(self, quant: str) -> np.ndarray:
+        """Per device, the largest context that fits at this format."""
+        hit = self._max_contexts.get(quant)
+        if hit is None:
+            s, a = self.sweep, self.card.architecture
+            weights = np.where(s.places.separate, s.weights[quant, True], s.weights[quant, False])
+            hit = self._max_contexts[quant] = max_contexts(a, s.places.usable - weights - s.overhead)
+        return hit
+
+    @cached_property
+    def _max_contexts(self) -> dict[str, np.ndarray]:
+        return {}
 
 
-@dataclass(frozen=True)
-class DeviceModelRow:
+class DeviceModelRow(NamedTuple):
+    """A model at its best format on one device."""
+
     model: ModelEntry
-    estimate: Estimate  # at the best format for this device
-
-    @property
-    def tier(self) -> Tier:
-        return next(t for t in TIERS if t.letter == self.estimate.tier)
+    quant: str
+    tier: Tier
+    decode: float  # tokens/s, 0 when it cannot run
+    low: float
+    high: float
+    total: int  # bytes needed
+    usable: int
+    max_context: int
 
 
 @dataclass(frozen=True, eq=False)
 class DeviceView:
     device: Device
     groups: tuple[tuple[Tier, tuple[DeviceModelRow, ...]], ...]
-    measurements: tuple[Measurement, ...]
+    measured: tuple[Comparison, ...]  # measurements on this device beside our estimate for them
     usable_bytes: int
+    key: tuple  # everything the page shows of other files: a model's body edit leaves device pages alone
 
     @property
     def slug(self) -> str:
@@ -159,9 +198,29 @@ def quant_rows(entry: ModelEntry, presets: tuple[int, ...]) -> tuple[QuantRow, .
     return tuple(rows)
 
 
+def measured_by_device(content: Content, model: str) -> dict[str, dict[int, Measurement]]:
+    """Format -> device index -> the decode measurement of this model to show: on the device itself or, for a
+    memory variant, on its chip; the shortest test, then the fastest result."""
+    found: dict[str, dict[int, list[Measurement]]] = {}
+    mine = content.measurements_of(model)
+    for i, d in enumerate(content.devices if mine else ()):
+        for m in mine:
+            if m.row.device in (d.slug, d.base_slug):
+                found.setdefault(m.row.quant, {}).setdefault(i, []).append(m)
+    return {q: {i: _shown(ms) for i, ms in by_device.items()} for q, by_device in found.items()}
+
+
 def find_measurement(content: Content, model: str, quant: str, device: Device) -> Measurement | None:
-    found = content.measurements_for(model, quant, device)
-    return min(found, key=lambda m: (int(m.row.test[2:]), -m.row.tok_s), default=None)
+    found = [
+        m
+        for m in content.measurements_of(model)
+        if m.row.quant == quant and m.row.device in (device.slug, device.base_slug)
+    ]
+    return _shown(found) if found else None
+
+
+def _shown(measurements: list[Measurement]) -> Measurement:
+    return min(measurements, key=lambda m: (int(m.row.test[2:]), -m.row.tok_s))
 
 
 def group_by_tier(rows: list, key=None) -> tuple[TierGroup, ...]:
@@ -185,14 +244,23 @@ def best_quants(view: ModelView) -> list[str]:
     return [offered[i] for i in last]
 
 
-def _best_per_device(view: ModelView, key: tuple, devices: tuple[Device, ...], cache: dict) -> list[Estimate]:
-    """The model's best estimate on every device, reused while the model view is."""
+def _best_per_device(view: ModelView, key: tuple, cache: dict) -> list[DeviceModelRow]:
+    """The model's row on every device page, reused while the model view is."""
     entry = cache.get(("best", view.slug))
     if entry is None or entry[0] != key:
-        quants = best_quants(view)
-        estimates = [best_estimate(view, i, d, quants[i]) for i, d in enumerate(devices)]
-        entry = cache[("best", view.slug)] = (key, estimates)
+        entry = cache[("best", view.slug)] = (key, best_rows(view))
     return entry[1]
+
+
+def best_rows(view: ModelView) -> list[DeviceModelRow]:
+    quants, places = best_quants(view), view.sweep.places
+    rows = []
+    for i, q in enumerate(quants):
+        col = view.sweep.columns[q, view.context]
+        d = float(col.decode[i])
+        rows.append(DeviceModelRow(view.entry, q, TIERS[col.tier[i]], d, d * places.low[i], d * places.high[i],
+                                   int(col.total[i]), int(places.usable[i]), int(view.max_contexts(q)[i])))  # fmt: skip
+    return rows
 
 
 def best_estimate(view: ModelView, index: int, device: Device, quant: str) -> Estimate:
@@ -214,9 +282,10 @@ def assemble_site(content: Content, cal: Calibration | None = None, cache: dict 
         models.append(cache[m.slug][1])
         keys.append(key)
     models = tuple(models)
-    best = [_best_per_device(view, key, content.devices, cache) for view, key in zip(models, keys, strict=True)]
+    best = [_best_per_device(view, key, cache) for view, key in zip(models, keys, strict=True)]
+    measured = comparisons_by_device(decode_comparisons(content, cal, short=None, calibration_only=False))
     devices = tuple(
-        device_view(d, [(m, b[i]) for m, b in zip(models, best, strict=True)], content)
+        device_view(d, [b[i] for b in best], measured.get(d.slug, ()) + measured.get(d.base_slug, ()))
         for i, d in enumerate(content.devices)
     )
     method = build_methodology(content, cal)
@@ -226,37 +295,48 @@ def assemble_site(content: Content, cal: Calibration | None = None, cache: dict 
 def model_view(entry: ModelEntry, content: Content, cal: Calibration, places: DeviceArrays) -> ModelView:
     presets = context_presets(entry)
     rows = quant_rows(entry, presets)
-    rec = recommended_quant(entry)
-    ctx = context_for(entry.card, None)
-    total, active = count_params(entry.card.architecture)
-    table = sweep(entry.card.architecture, offered_quants(entry), presets, places, "f16", cal)
-    main = []
-    for i, d in enumerate(content.devices):
-        c = table.core(rec, ctx, i)
-        full = from_core(entry.card, entry.slug, rec, d, ctx, "f16", c)
-        main.append(GridRow(d, c, find_measurement(content, entry.slug, rec, d), full))
+    a = entry.card.architecture
+    total, active = count_params(a)
+    ttft = []
+    for d, consts in zip(places.devices, places.consts, strict=True):
+        prefill = prefill_speed(a, d, consts, TTFT_PROMPT / 2)
+        ttft.append(TTFT_PROMPT / prefill if prefill else None)
     return ModelView(
         entry=entry,
         content=content,
         quants=rows,
-        recommended=rec,
-        context=ctx,
+        recommended=recommended_quant(entry),
+        context=context_for(entry.card, None),
         contexts=presets,
-        sweep=table,
-        grid=group_by_tier(main),
+        sweep=sweep(a, offered_quants(entry), presets, places, "f16", cal),
+        measured=measured_by_device(content, entry.slug),
+        ttft=ttft,
         params_computed=total,
         active_computed=active,
         smallest=min(rows, key=lambda r: r.memory_bytes),
     )
 
 
-def device_view(device: Device, best: list[tuple[ModelView, Estimate]], content: Content) -> DeviceView:
-    rows = [DeviceModelRow(m.entry, estimate) for m, estimate in best]
+def device_view(device: Device, rows: list[DeviceModelRow], measured: tuple[Comparison, ...]) -> DeviceView:
     groups = group_by_tier(rows, key=lambda r: (-r.model.card.params_b, r.model.name))
-    measured = tuple(m for m in content.measurements if m.row.device in (device.slug, device.base_slug))
+    shown = tuple((r.model.slug, r.model.name, r.model.card.params_b, *r[1:]) for r in rows)
     return DeviceView(
         device=device,
         groups=tuple((g.tier, g.rows) for g in groups),
-        measurements=measured,
+        measured=measured,
         usable_bytes=usable_bytes(device),
+        key=(device.digest, shown, tuple((c.point.measurement.row, c.predicted_tok_s) for c in measured)),
     )
+
+
+def comparisons_by_device(comparisons) -> dict[str, tuple[Comparison, ...]]:
+    """Measurements (with our estimate for them) by the device slug their row names (a chip or one variant)."""
+    out: dict[str, list[Comparison]] = {}
+    for c in comparisons:
+        out.setdefault(c.point.measurement.row.device, []).append(c)
+    return {slug: tuple(sorted(cs, key=_comparison_order)) for slug, cs in out.items()}
+
+
+def _comparison_order(c: Comparison) -> tuple:
+    row = c.point.measurement.row
+    return (row.model, QUANTS[row.quant].rank if row.quant in QUANTS else 99, int(row.test[2:]), row.tok_s)

@@ -10,8 +10,8 @@ from .assemble import assemble_site
 from .check import check_content
 from .load import load_content
 from .records import Content
-from .render import SiteConfig, render_site
-from .write import check_output_dir, read_static, write_site
+from .render import Renderer, SiteConfig
+from .write import OutputState, check_output_dir, static_outputs, write_outputs
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = PROJECT_ROOT / "templates"
@@ -24,8 +24,8 @@ class BuildCache:
 
     files: dict = field(default_factory=dict)  # parsed content files, by path, size and mtime
     views: dict = field(default_factory=dict)  # model views
-    pages: dict = field(default_factory=dict)  # rendered pages and API documents
-    written: dict = field(default_factory=dict)  # path -> (text, bytes) last written
+    environment: dict = field(default_factory=dict)  # the compiled templates
+    output: OutputState = field(default_factory=OutputState)  # keys and digests of the files written
 
 
 @dataclass
@@ -34,6 +34,9 @@ class BuildResult:
     files: int
     seconds: float
     notices: list[str] = field(default_factory=list)
+    stages: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    made: int = 0  # outputs rendered (the rest were unchanged)
+    written: int = 0  # files written or linked into the new folder
 
 
 def check(content_dir: Path, notices: list[str] | None = None, cache: dict | None = None) -> Content:
@@ -43,30 +46,37 @@ def check(content_dir: Path, notices: list[str] | None = None, cache: dict | Non
     return content
 
 
-def build(content_dir: Path, out_dir: Path, config: SiteConfig, cache: BuildCache | None = None) -> BuildResult:
-    started = time.perf_counter()
-    cache = cache or BuildCache()
+def build(
+    content_dir: Path, out_dir: Path, config: SiteConfig, cache: BuildCache | None = None, jobs: int = 1
+) -> BuildResult:
+    """`cache` is given by `make serve`, which keeps it between rebuilds so that only what changed is made
+    again; `jobs` processes render and write."""
+    clock = Stopwatch()
     notices: list[str] = []
     check_output_dir(out_dir, [content_dir, TEMPLATES, STATIC, PROJECT_ROOT])
-    content = check(content_dir, notices, cache.files)
-    site = assemble_site(content, cache=cache.views)
-    rendered = render_site(site, TEMPLATES, config, cache.pages)
-    files, unchanged = encode(rendered, cache.written)
-    files |= read_static(STATIC)
-    write_site(files, out_dir, unchanged)
-    pages = sum(path.endswith(".html") for path in rendered)
-    return BuildResult(pages, len(files), time.perf_counter() - started, notices)
+    serving = cache is not None
+    content = clock.lap("load", check(content_dir, notices, cache.files if serving else None))
+    site = clock.lap("assemble", assemble_site(content, cache=cache.views if serving else None))
+    renderer = Renderer(site, TEMPLATES, config, cache.environment if serving else None)
+    outputs = renderer.outputs() + static_outputs(STATIC)
+    if jobs > 1:
+        renderer.compile_templates()
+    report = write_outputs(outputs, out_dir, cache.output if serving else None, jobs)
+    clock.lap("render+write", None)
+    pages = sum(o.path.endswith(".html") for o in outputs)
+    return BuildResult(pages, len(outputs), clock.total(), notices, clock.laps, report.made, report.written)
 
 
-def encode(rendered: dict[str, str], written: dict) -> tuple[dict[str, bytes], set[str]]:
-    """UTF-8 bytes of every file, and which of them are the very text last written (to link, not rewrite)."""
-    files, unchanged = {}, set()
-    for path, text in rendered.items():
-        previous = written.get(path)
-        if previous is not None and previous[0] is text:
-            files[path] = previous[1]
-            unchanged.add(path)
-        else:
-            files[path] = text.encode("utf-8")
-            written[path] = (text, files[path])
-    return files, unchanged
+class Stopwatch:
+    def __init__(self):
+        self.started = self.last = time.perf_counter()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str, value):
+        now = time.perf_counter()
+        self.laps[name] = now - self.last
+        self.last = now
+        return value
+
+    def total(self) -> float:
+        return time.perf_counter() - self.started

@@ -39,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     _content_arg(build)
     build.add_argument("--out", type=Path, default=Path("public"), help="output folder (default: public)")
     build.add_argument("--base-url", default="http://127.0.0.1:8000/", help="absolute URL the site is served from")
+    build.add_argument("--jobs", type=int, default=None, help="processes rendering pages (default: CPUs, up to 4)")
     build.set_defaults(run=_build)
 
     check = sub.add_parser("check", help="validate the content without writing anything")
@@ -99,11 +100,14 @@ def _print_notices(notices: list[str]) -> None:
 
 def _build(args: argparse.Namespace) -> int:
     from .build import build
-    from .render import SiteConfig
+    from .render import SiteConfig, build_date
+    from .workers import default_jobs
 
-    result = build(args.content, args.out, SiteConfig(base_url=_with_slash(args.base_url)))
+    config = SiteConfig(base_url=_with_slash(args.base_url), built=build_date())
+    result = build(args.content, args.out, config, jobs=args.jobs or default_jobs())
     _print_notices(result.notices)
-    print(f"built {result.pages} pages ({result.files} files) in {result.seconds:.2f} s into {args.out}/")
+    stages = ", ".join(f"{name} {seconds:.2f}" for name, seconds in result.stages.items())
+    print(f"built {result.pages} pages ({result.files} files) in {result.seconds:.2f} s ({stages}) into {args.out}/")
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 from markupsafe import Markup
 
 GIB = 2**30
@@ -15,14 +16,30 @@ def gib(n: float | None, digits: int = 1) -> str:
     return f"{n / GIB:,.{digits}f} GiB"
 
 
+TENTHS = tuple(f"{k / 10:.1f}" for k in range(101))
+
+
 def tok_s(x: float | None) -> str:
+    """Tokens per second: one decimal below 10, whole numbers above (rounded half to even, as numpy does)."""
     if x is None or x <= 0:
         return "—"
-    if x >= 100:
-        return f"{x:,.0f}"
-    if x >= 10:
-        return f"{x:.0f}"
-    return f"{x:.1f}"
+    if x < 10:
+        return TENTHS[round(x * 10)]
+    return f"{round(x):,}"
+
+
+def tok_s_many(x: np.ndarray) -> list[str]:
+    """tok_s of every value, with the rounding done by numpy: a build formats ~600,000 speeds."""
+    small = x < 10
+    keys = np.where(small, np.rint(x * 10), np.rint(x)).astype(np.int64).tolist()
+    return [
+        ("—" if not positive else TENTHS[k]) if s else (str(k) if k < 1000 else f"{k:,}")
+        for k, s, positive in zip(keys, small.tolist(), (x > 0).tolist(), strict=True)
+    ]
+
+
+def gib_many(n: np.ndarray) -> list[str]:
+    return [f"{v:,.1f} GiB" for v in (n / GIB).tolist()]
 
 
 def params(b: float) -> str:

@@ -1,20 +1,24 @@
 """The device grid as HTML, written in Python rather than Jinja.
 
 A build renders about 200,000 grid rows (every model x format slice x device). Through a Jinja macro each
-row cost ~60 µs; here the per-device cells are escaped once and a row is one f-string, ~3 µs. Everything
-else stays in templates; the markup below mirrors what templates/partials used to hold.
+row cost ~60 µs; here the per-device cells are escaped once per build and a row is one f-string over plain
+lists, ~2 µs. Everything else stays in templates.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
-from functools import cache
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
-from .assemble import GridRow, TierGroup
-from .formatting import context, gib, percent, seconds, tok_s
-from .records import Device
+from .assemble import Grid, ModelView
+from .estimator import DeviceArrays
+from .estimator.tiers import TIERS, Tier
+from .formatting import context, gib, gib_many, percent, seconds, tok_s, tok_s_many
+from .pages import context_path, quant_path
+from .records import Measurement, ModelEntry
 
 FULL_HEAD = '<th scope="col">Largest context</th><th scope="col">First token, 4K prompt</th>'
 HEAD = (
@@ -29,71 +33,116 @@ def tier_badge(letter: str, words: str) -> str:
     return f'<span class="tier tier-{letter.lower()}"><b>{letter}</b> {escape(words)}</span>'
 
 
-@cache
-def _device_cells(device: Device, base_path: str) -> str:
-    href = escape(f"{base_path}devices/{device.slug}/")
-    return f'<th scope="row"><a href="{href}">{escape(device.name)}</a></th><td>{escape(device.vendor)}</td>'
+@lru_cache(maxsize=4)  # one device list per build; `make serve` moves on to new ones
+def _device_cells(places: DeviceArrays, base_path: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[bool, ...]]:
+    """Per device, in sweep order: its first two cells, its usable memory and whether its class is calibrated."""
+    cells = tuple(
+        f'<tr data-device="{d.slug}"><th scope="row"><a href="{escape(f"{base_path}devices/{d.slug}/")}">'
+        f"{escape(d.name)}</a></th><td>{escape(d.vendor)}</td>"
+        for d in places.devices
+    )
+    return cells, tuple(gib(u) for u in places.usable.tolist()), tuple(places.calibrated.tolist())
 
 
-def _speed(row: GridRow) -> str:
-    c = row.core
-    if not c.decode:
-        text = "—"
-    else:
-        low, high = tok_s(c.decode * c.consts.ratio_p10), tok_s(c.decode * c.consts.ratio_p90)
-        text = f'{tok_s(c.decode)} <span class="range">({low}–{high})</span>'
-        if not c.consts.calibrated:
-            text += UNCALIBRATED
-    if row.measured:
-        m = row.measured
-        text += (
-            f'<br><span class="measured" title="{escape(m.source)}">measured {tok_s(m.row.tok_s)} '
-            f"({escape(m.row.test)})</span>"
-        )
-    return text
+def _measured(m: Measurement) -> str:
+    return (
+        f'<br><span class="measured" title="{escape(m.source)}">measured {tok_s(m.row.tok_s)} '
+        f"({escape(m.row.test)})</span>"
+    )
 
 
-def _memory(row: GridRow) -> str:
-    c = row.core
-    text = f"{gib(c.total)} / {gib(c.usable)}"
-    if 0 < c.offload < 1:
-        text += f'<br><span class="offload">{percent(c.offload)} of weights in system RAM</span>'
-    return text
+def _section(tier: Tier, n: int, what: str, head: str) -> str:
+    badge = tier_badge(tier.letter, tier.words)
+    count = f"{n} {what}{'s' if n != 1 else ''}"
+    return (
+        f'<section class="tier-group" aria-labelledby="tier-{tier.letter.lower()}">'
+        f'<h3 id="tier-{tier.letter.lower()}">{badge} <span class="count">{count}</span></h3>'
+        f'<div class="table-scroll" tabindex="0"><table class="grid">{head}<tbody>'
+    )
 
 
-def _extra(row: GridRow) -> str:
-    e = row.estimate
-    largest = context(e.max_context) if e.max_context else "—"
-    first = seconds(e.ttft_s) if e.runs else "—"
-    return f'<td class="num">{largest}</td><td class="num">{first}</td>'
+SECTION_END = "</tbody></table></div></section>"
 
 
-def grid_html(groups: tuple[TierGroup, ...], base_path: str, full: bool = False) -> Markup:
-    parts = ['<div class="grid-groups">']
-    for group in groups:
-        t = group.tier
-        badge = tier_badge(t.letter, t.words)
-        n = len(group.rows)
-        count = f'<span class="count">{n} device{"s" if n != 1 else ""}</span>'
-        head = HEAD.format(FULL_HEAD if full else "")
-        parts.append(
-            f'<section class="tier-group" aria-labelledby="tier-{t.letter.lower()}">'
-            f'<h3 id="tier-{t.letter.lower()}">{badge} {count}</h3>'
-            f'<div class="table-scroll" tabindex="0"><table class="grid">{head}<tbody>'
-        )
-        for row in group.rows:
-            extra = _extra(row) if full else ""
-            parts.append(
-                f'<tr data-device="{row.device.slug}">{_device_cells(row.device, base_path)}<td>{badge}</td>'
-                f'<td class="num">{_speed(row)}</td><td class="num">{_memory(row)}</td>{extra}</tr>'
-            )
-        parts.append("</tbody></table></div></section>")
+def grid_html(grid: Grid, base_path: str) -> Markup:
+    """Every device's row, grouped by tier. Numbers are formatted column by column, then each row is one
+    f-string over plain lists: a build renders ~200,000 of these rows."""
+    cells, usable, calibrated = _device_cells(grid.places, base_path)
+    col = grid.columns
+    tiers, decode, offload = col.tier.tolist(), col.decode.tolist(), col.offload.tolist()
+    mid = tok_s_many(col.decode)
+    low, high = tok_s_many(col.decode * grid.places.low), tok_s_many(col.decode * grid.places.high)
+    memory = gib_many(col.total)
+    counts = Counter(tiers)
+    head = HEAD.format(FULL_HEAD if grid.full else "")
+    parts, current = ['<div class="grid-groups">'], None
+    for i in grid.order.tolist():
+        if tiers[i] != current:
+            if current is not None:
+                parts.append(SECTION_END)
+            current, tier = tiers[i], TIERS[tiers[i]]
+            badge = tier_badge(tier.letter, tier.words)
+            parts.append(_section(tier, counts[current], "device", head))
+        speed = f'{mid[i]} <span class="range">({low[i]}–{high[i]})</span>' if decode[i] else "—"
+        if decode[i] and not calibrated[i]:
+            speed += UNCALIBRATED
+        if i in grid.measured:
+            speed += _measured(grid.measured[i])
+        needed = f"{memory[i]} / {usable[i]}"
+        if 0 < offload[i] < 1:
+            needed += f'<br><span class="offload">{percent(offload[i])} of weights in system RAM</span>'
+        extra = _extra(grid, i, decode[i]) if grid.full else ""
+        parts.append(f'{cells[i]}<td>{badge}</td><td class="num">{speed}</td><td class="num">{needed}</td>{extra}</tr>')
+    if current is not None:
+        parts.append(SECTION_END)
     parts.append("</div>")
     return Markup("".join(parts))
 
 
+def _extra(grid: Grid, i: int, decode: float) -> str:
+    largest = context(grid.max_context[i]) if grid.max_context[i] else "—"
+    ttft = grid.ttft[i]
+    first = seconds(ttft) if decode and ttft is not None else "—"
+    return f'<td class="num">{largest}</td><td class="num">{first}</td>'
+
+
 def make_grid_filter(base_path: str) -> Callable[..., Markup]:
-    return lambda groups, full=False: grid_html(groups, base_path, full)
+    return lambda grid: grid_html(grid, base_path)
+
+
+def switcher_html(model: ModelView, quant: str, ctx: int, base_path: str) -> Markup:
+    """Links to the model's grid in every format and at every context; the current two marked."""
+    base_path = escape(base_path)  # slugs and format names are validated to [A-Za-z0-9_-]
+    formats, contexts = _pills(model, base_path)
+    current = ' aria-current="page">'
+    return Markup(
+        f'<div class="switcher" data-model="{model.slug}" data-api="{base_path}api/models/{model.slug}.json" '
+        f'data-quant="{quant}" data-context="{ctx}" data-default-context="{model.context}" '
+        f'data-recommended="{model.recommended}">'
+        '<nav class="pills" aria-label="Format"><span class="pills-label">Format</span>'
+        + "".join(head + (current if q == quant else ">") + tail for q, head, tail in formats)
+        + '</nav><nav class="pills" aria-label="Context"><span class="pills-label">Context</span>'
+        + "".join(head + (current if c == ctx else ">") + tail for c, head, tail in contexts)
+        + "</nav></div>"
+    )
+
+
+@lru_cache(maxsize=64)  # a model's pages are rendered one after another
+def _pills(model: ModelView, base_path: str) -> tuple[tuple, tuple]:
+    formats = tuple(
+        (r.quant.name, f'<a href="{base_path}{quant_path(model.slug, r.quant.name, model.recommended)}" '
+                       f'data-quant="{r.quant.name}"', f"{r.quant.name}</a>")
+        for r in model.quants
+    )  # fmt: skip
+    contexts = tuple(
+        (
+            c,
+            f'<a href="{base_path}{context_path(model.slug, c, model.context)}" data-context="{c}"',
+            f"{context(c)}</a>",
+        )
+        for c in model.contexts
+    )
+    return formats, contexts
 
 
 DEVICE_HEAD = (
@@ -106,29 +155,28 @@ DEVICE_HEAD = (
 def device_models_html(groups, base_path: str) -> Markup:
     """A device page's table of every model at its best format, grouped by tier."""
     parts = ['<div class="grid-groups">']
+    usable = None
     for tier, rows in groups:
         badge = tier_badge(tier.letter, tier.words)
-        count = f"{len(rows)} model{'s' if len(rows) != 1 else ''}"
-        parts.append(
-            f'<section class="tier-group" aria-labelledby="tier-{tier.letter.lower()}">'
-            f'<h3 id="tier-{tier.letter.lower()}">{badge} <span class="count">{count}</span></h3>'
-            f'<div class="table-scroll" tabindex="0"><table class="grid">{DEVICE_HEAD}<tbody>'
-        )
+        parts.append(_section(tier, len(rows), "model", DEVICE_HEAD))
         for row in rows:
-            e = row.estimate
-            href = escape(f"{base_path}models/{row.model.slug}/")
-            if e.runs:
-                low, high = tok_s(e.decode_tok_s_low), tok_s(e.decode_tok_s_high)
-                speed = f'{tok_s(e.decode_tok_s)} <span class="range">({low}–{high})</span>'
+            usable = usable or gib(row.usable)  # the device's, the same on every row
+            if row.decode:
+                speed = f'{tok_s(row.decode)} <span class="range">({tok_s(row.low)}–{tok_s(row.high)})</span>'
             else:
                 speed = "—"
-            largest = context(e.max_context) if e.max_context else "—"
+            largest = context(row.max_context) if row.max_context else "—"
             parts.append(
-                f'<tr><th scope="row"><a href="{href}">{escape(row.model.name)}</a></th><td>{e.quant}</td>'
-                f'<td>{badge}</td><td class="num">{speed}</td>'
-                f'<td class="num">{gib(e.total_bytes)} / {gib(e.usable_memory_bytes)}</td>'
+                f"{_model_cell(row.model, base_path)}<td>{row.quant}</td><td>{badge}</td>"
+                f'<td class="num">{speed}</td><td class="num">{gib(row.total)} / {usable}</td>'
                 f'<td class="num">{largest}</td></tr>'
             )
-        parts.append("</tbody></table></div></section>")
+        parts.append(SECTION_END)
     parts.append("</div>")
     return Markup("".join(parts))
+
+
+@lru_cache(maxsize=4096)
+def _model_cell(model: ModelEntry, base_path: str) -> str:
+    href = escape(f"{base_path}models/{model.slug}/")
+    return f'<tr><th scope="row"><a href="{href}">{escape(model.name)}</a></th>'

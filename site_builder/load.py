@@ -260,20 +260,17 @@ def _device_variants(doc: Document) -> list[Device]:
     spec: DeviceSpec = doc.data
     sizes = spec.memory_gb if isinstance(spec.memory_gb, list) else None
     if sizes is None:
-        return [Device(doc.slug, doc.path, spec.name, spec, spec.memory_gb, doc.slug, doc.body, doc.top_lines)]
+        return [_device(doc, doc.slug, spec.name, spec.memory_gb, doc.digest)]
     return [
-        Device(
-            f"{doc.slug}-{_size(gb)}gb",
-            doc.path,
-            f"{spec.name}, {_size(gb)} GB",
-            spec,
-            gb,
-            doc.slug,
-            doc.body,
-            doc.top_lines,
-        )  # fmt: skip
+        _device(doc, f"{doc.slug}-{_size(gb)}gb", f"{spec.name}, {_size(gb)} GB", gb, f"{doc.digest}-{gb:g}")
         for gb in sorted(set(sizes))
     ]
+
+
+def _device(doc: Document, slug: str, name: str, gb: float, digest: str) -> Device:
+    shown = repr((slug, name, gb, doc.data.model_dump(exclude={"sources"})))
+    shown_digest = hashlib.blake2b(shown.encode(), digest_size=16).hexdigest()
+    return Device(slug, doc.path, name, doc.data, gb, doc.slug, doc.body, doc.top_lines, digest, shown_digest)
 
 
 def _size(gb: float) -> str:
@@ -283,13 +280,11 @@ def _size(gb: float) -> str:
 def _measurements(docs: list[Document]) -> list[Measurement]:
     out = []
     for doc in docs:
+        field_lines: dict[int, dict[str, int]] = {}
+        for path, line in doc.loaded.lines.items():
+            if len(path) == 3 and path[0] == "rows":
+                field_lines.setdefault(path[1], {})[path[2]] = line
         for index, row in enumerate(doc.data.rows):
-            lines = {
-                key: line
-                for path, line in doc.loaded.lines.items()
-                if path[:2] == ("rows", index) and len(path) == 3
-                for key in [path[2]]
-            }
             line = doc.loaded.lines.get(("rows", index), 0)
-            out.append(Measurement(doc.slug, doc.path, line, doc.data, row, lines))
+            out.append(Measurement(doc.slug, doc.path, line, doc.data, row, field_lines.get(index, {})))
     return out

@@ -122,11 +122,11 @@ def plan(site: Site, title: str, base_url: str) -> Iterator[PageSpec]:
             yield page(path, "model-slice.html", f"{view.card.name} at {where}",
                        f"Which devices run {view.card.name} at {where}, and how fast.", deps,
                        lambda view=view, quant=quant, ctx=ctx: {"model": view, "quant": quant, "ctx": ctx,
-                                                                "groups": view.grid_for(quant, ctx)})  # fmt: skip
+                                                                "grid": view.grid_for(quant, ctx)})  # fmt: skip
     for view in site.devices:
         name = view.device.name
         yield page(f"devices/{view.slug}/", "device.html", name, f"Which LLMs run on the {name}, and how fast.",
-                   (view.device.digest, c.models_digest, c.benchmarks_digest), lambda view=view: {"device": view},
+                   view.key, lambda view=view: {"device": view},
                    device_jsonld(view, base_url))  # fmt: skip
 
 

@@ -36,6 +36,7 @@ class Device:
     body: str
     lines: dict[str, int]
     digest: str = ""  # of the file's bytes and the memory variant
+    shown_digest: str = ""  # of what other pages show of it: everything but its body and sources
 
     @property
     def vendor(self) -> str:
@@ -85,21 +86,20 @@ class Content:
 
     @cached_property
     def devices_digest(self) -> str:
-        return _combine(d.digest for d in self.devices)
+        """Changes when any model page would: a device's body or sources are shown on its own page only."""
+        return _combine(d.shown_digest for d in self.devices)
 
     @cached_property
-    def _decode_index(self) -> dict[tuple[str, str, str], list[Measurement]]:
-        index: dict[tuple[str, str, str], list[Measurement]] = {}
+    def _decode_index(self) -> dict[str, tuple[Measurement, ...]]:
+        index: dict[str, list[Measurement]] = {}
         for m in self.measurements:
             if m.row.test.startswith("tg") and m.row.device:
-                index.setdefault((m.row.model, m.row.quant, m.row.device), []).append(m)
-        return index
+                index.setdefault(m.row.model, []).append(m)
+        return {model: tuple(ms) for model, ms in index.items()}
 
-    def measurements_for(self, model: str, quant: str, device: Device) -> list[Measurement]:
-        """Decode measurements of this model and format on this device (or on its chip, for memory variants)."""
-        index = self._decode_index
-        exact = index.get((model, quant, device.slug), [])
-        return exact + (index.get((model, quant, device.base_slug), []) if device.base_slug != device.slug else [])
+    def measurements_of(self, model: str) -> tuple[Measurement, ...]:
+        """Decode measurements of this model on a named device."""
+        return self._decode_index.get(model, ())
 
     def model(self, slug: str) -> ModelEntry:
         return next(m for m in self.models if m.slug == slug)

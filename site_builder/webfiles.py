@@ -14,17 +14,28 @@ from .pages import PageInfo
 FEED_SIZE = 30
 
 
-def web_files(site: Site, rendered: dict[str, str], env, info: dict, config) -> dict[str, str]:
+def web_files(site: Site, pages: list[str], env, info: dict, config) -> dict[str, str]:
     base = config.base_url
-    pages = sorted(path for path in rendered if path.endswith("index.html"))
+    pages = sorted(path for path in pages if path.endswith("index.html"))
     not_found = PageInfo("Page not found", "This page does not exist.", "404.html")
     return {
         "sitemap.xml": sitemap(base, pages),
         "robots.txt": f"User-agent: *\nAllow: /\nSitemap: {base}sitemap.xml\n",
+        "_headers": headers_file(info["csp_header"]),
         "feed.xml": atom_feed(site, base, info["title"]),
         "llms.txt": env.get_template("llms.txt").render(site=info, models=site.models, devices=site.devices),
         "404.html": env.get_template("404.html").render(site=info, page=not_found, models=site.models[:8]),
     }
+
+
+def headers_file(csp: str) -> str:
+    """Response headers for static hosts that read a `_headers` file (Netlify, Cloudflare Pages)."""
+    return (
+        "/*\n"
+        f"  Content-Security-Policy: {csp}\n"
+        "  X-Content-Type-Options: nosniff\n"
+        "  Referrer-Policy: strict-origin-when-cross-origin\n"
+    )
 
 
 def sitemap(base: str, pages: list[str]) -> str:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..records import Device
 from ..schema import Architecture, DeviceKind, ModelCard
-from .memory import cache_profile, kv_bytes, overhead_bytes, usable_bytes
-from .settings import DEFAULT_CONTEXT, KV_TYPES, SETTINGS, Settings
+from .memory import max_contexts, overhead_bytes, usable_bytes
+from .settings import DEFAULT_CONTEXT, SETTINGS, Settings
 from .speed import Calibration, ClassConstants, load_calibration, prefill_tok_s
 from .sweep import Core, DeviceArrays, Sweep, device_arrays, sweep
 from .tensors import count_params
@@ -132,12 +134,4 @@ def max_context(card: ModelCard, quant: str, device: Device, kv_type: str = "f16
     """Largest context (in steps of 256 tokens) whose memory fits the device; 0 if none does."""
     a = card.architecture
     room = usable_bytes(device, s) - device_weights_bytes(a, quant, device) - overhead_bytes(a, s)
-    profile, per_element = cache_profile(a), KV_TYPES[kv_type]
-    low, high = 0, a.context_length // s.kv_pad
-    while low < high:
-        mid = (low + high + 1) // 2
-        if kv_bytes(profile, mid * s.kv_pad, per_element, s) <= room:
-            low = mid
-        else:
-            high = mid - 1
-    return min(low * s.kv_pad, a.context_length)
+    return int(max_contexts(a, np.array([room]), kv_type, s)[0])

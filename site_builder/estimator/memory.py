@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+import numpy as np
+
 from ..records import Device
 from ..schema import Architecture, DeviceKind
 from .settings import KV_TYPES, SETTINGS, Settings
@@ -55,6 +57,25 @@ def kv_cache_bytes(a: Architecture, context: int, kv_type: str = "f16", s: Setti
 
 def kv_bytes(profile: tuple[tuple[int | None, int], ...], context: int, per_element: float, s: Settings) -> int:
     return round(sum(cache_cells(context, window, s) * n for window, n in profile) * per_element)
+
+
+@cache
+def _kv_by_step(a: Architecture, kv_type: str, s: Settings) -> tuple[np.ndarray, np.ndarray]:
+    """Every context the cache can be sized to (multiples of kv_pad up to the model's maximum) and its bytes."""
+    steps = np.arange(a.context_length // s.kv_pad + 1, dtype=np.int64) * s.kv_pad
+    elements = np.zeros(len(steps), np.int64)
+    for window, n in cache_profile(a):
+        cells = steps if window is None else np.minimum(steps, _pad(window + s.n_ubatch, s.kv_pad))
+        elements += cells * n
+    return steps, np.round(elements * KV_TYPES[kv_type])
+
+
+def max_contexts(a: Architecture, room: np.ndarray, kv_type: str = "f16", s: Settings = SETTINGS) -> np.ndarray:
+    """For each amount of memory left once weights and buffers are in (`room`, bytes), the largest context, in
+    steps of kv_pad tokens, whose KV cache fits; 0 where none does. The cache only grows with context."""
+    steps, kv = _kv_by_step(a, kv_type, s)
+    fit = np.searchsorted(kv, room, side="right") - 1
+    return np.minimum(steps[np.maximum(fit, 0)], a.context_length)
 
 
 def kv_read_bytes(a: Architecture, tokens: float, kv_type: str = "f16") -> float:

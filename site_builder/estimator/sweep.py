@@ -21,7 +21,6 @@ from .speed import Calibration, ClassConstants
 from .tiers import OFFLOAD_C_SPEED, THRESHOLDS, TIERS, Tier
 from .weights import weights_in_device_memory, weights_size
 
-LETTERS = np.array([t.letter for t in TIERS])
 S, A, B, C, D, F = range(6)
 
 
@@ -73,6 +72,7 @@ class DeviceArrays:
     low: np.ndarray  # speed-range factors (P10, P90 of measured / predicted)
     high: np.ndarray
     calibrated: np.ndarray
+    name_rank: np.ndarray  # position of each device in alphabetical order, the last tie-break of a grid
 
 
 def device_arrays(devices: tuple[Device, ...], cal: Calibration, s: Settings = SETTINGS) -> DeviceArrays:
@@ -89,6 +89,7 @@ def device_arrays(devices: tuple[Device, ...], cal: Calibration, s: Settings = S
         low=np.array([c.ratio_p10 for c in consts], float),
         high=np.array([c.ratio_p90 for c in consts], float),
         calibrated=np.array([c.calibrated for c in consts], bool),
+        name_rank=np.argsort(np.argsort([d.name for d in devices], kind="stable"), kind="stable"),
     )
 
 
@@ -124,14 +125,17 @@ def sweep(
     overhead = overhead_bytes(a, s)
     weights = {(q, sep): weights_in_device_memory(a, q, sep) for q in quants for sep in (True, False)}
     kv = {ctx: kv_cache_bytes(a, ctx, kv_type, s) for ctx in contexts}
-    columns = {}
-    for ctx in contexts:
-        kv_read = kv_read_bytes(a, ctx / 2, kv_type)
-        fixed = places.fixed + kv_read / places.rate
-        for q in quants:
-            w = np.where(places.separate, weights[q, True], weights[q, False])
-            read = weights_size(a, q).read_per_token_bytes * cal.format_cost.get(q, 1.0)
-            columns[q, ctx] = _grade(w, w + kv[ctx] + overhead, read, fixed, places, host_rate, ram_limit)
+    # One row per (context, format), one column per device: the whole model is graded in one pass.
+    pairs = [(q, ctx) for ctx in contexts for q in quants]
+    on_gpu = np.array([weights[q, True] for q, _ in pairs], np.int64)[:, None]
+    in_one_pool = np.array([weights[q, False] for q, _ in pairs], np.int64)[:, None]
+    w = np.where(places.separate, on_gpu, in_one_pool)
+    total = w + np.array([kv[ctx] for _, ctx in pairs], np.int64)[:, None] + overhead
+    cost = cal.format_cost
+    read = np.array([weights_size(a, q).read_per_token_bytes * cost.get(q, 1.0) for q, _ in pairs])[:, None]
+    kv_read = np.array([kv_read_bytes(a, ctx / 2, kv_type) for _, ctx in pairs])[:, None]
+    graded = _grade(w, total, read, places.fixed + kv_read / places.rate, places, host_rate, ram_limit)
+    columns = {pair: Columns(*(field[row] for field in graded)) for row, pair in enumerate(pairs)}
     return Sweep(quants, contexts, places, columns, weights, kv, overhead)
 
 

@@ -44,12 +44,16 @@ def browser():
         b.close()
 
 
-def _page(browser, js: bool, width: int, requests: list):
-    context = browser.new_context(java_script_enabled=js, viewport={"width": width, "height": 900})
+def _page(browser, js: bool, width: int, requests: list, bypass_csp: bool = True):
+    """Pages bypass the site's Content-Security-Policy by default because Playwright's wait_for_function and
+    axe-core's injection evaluate strings; the `strict` fixture keeps it, for the CSP test."""
+    context = browser.new_context(java_script_enabled=js, viewport={"width": width, "height": 900},
+                                  bypass_csp=bypass_csp)  # fmt: skip
     page = context.new_page()
     page.on("request", lambda r: requests.append(r.url))
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
     page.errors = errors
     return context, page
 
@@ -80,4 +84,12 @@ def desktop(browser, server, requests_seen):
     context, page = _page(browser, True, 1280, requests_seen)
     yield page
     assert page.errors == [], page.errors
+    context.close()
+
+
+@pytest.fixture
+def strict(browser, server, requests_seen):
+    """A desktop page with the site's Content-Security-Policy enforced."""
+    context, page = _page(browser, True, 1280, requests_seen, bypass_csp=False)
+    yield page
     context.close()

@@ -160,3 +160,23 @@ def test_pages_fit_a_phone(nojs_page):
     for path in ["", MODEL, "devices/rtx-4060/", "methodology/", "compare/"]:
         nojs_page.goto(BASE + path)
         assert nojs_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), path
+
+
+@pytest.mark.parametrize("path", ["", MODEL, "devices/rtx-4060/", "compare/", "methodology/"])
+def test_content_security_policy_blocks_nothing_the_site_does(strict, path):
+    """With the policy enforced the site's own script still runs (it fills the device picker) and the
+    browser reports no blocked resource."""
+    strict.goto(BASE + path)
+    policy = strict.get_attribute('meta[http-equiv="Content-Security-Policy"]', "content")
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    strict.locator("form.my-device:not([hidden])").wait_for()
+    assert strict.locator("form.my-device option").count() > 100
+    assert strict.errors == []
+
+
+def test_format_switch_works_under_the_policy(strict):
+    strict.goto(BASE + MODEL)
+    strict.click('.switcher a[data-quant="Q8_0"]')
+    strict.locator(".grid-caption", has_text="Q8_0").wait_for()
+    assert strict.url == BASE + MODEL + "q8-0/"
+    assert strict.errors == []
