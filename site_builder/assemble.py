@@ -37,6 +37,7 @@ from .quants import DEFAULT_QUANT, QUANTS, STANDARD_QUANTS, Quality, QuantFormat
 from .records import Content, Device, Measurement, ModelEntry
 
 FULL_PRECISION = ("F16", "BF16")
+TIER_INDEX = {t.letter: i for i, t in enumerate(TIERS)}
 
 
 @dataclass(frozen=True)
@@ -234,13 +235,16 @@ def group_by_tier(rows: list, key=None) -> tuple[TierGroup, ...]:
 
 
 def best_quants(view: ModelView) -> list[str]:
-    """Per device, the highest-quality format that reaches the best tier the device can reach for the model.
-    16-bit formats only when nothing else is offered: Q8_0 is as good and twice as fast."""
+    """Per device, the format to recommend: the highest-quality one that runs well (tier A or better); where
+    none does, the highest-quality one at the best tier the device reaches. Quality before the last bit of
+    headroom: Q4_K_M at "runs well" beats Q2_K at "runs great". 16-bit formats only when nothing else is
+    offered: Q8_0 is as good and twice as fast."""
     offered = [q for q in offered_quants(view.entry) if q not in FULL_PRECISION] or list(offered_quants(view.entry))
-    tiers = np.stack([view.sweep.columns[q, view.context].tier for q in offered])  # formats x devices, best first
-    best = tiers.min(axis=0)
-    # offered is ordered by rank, so the last format reaching the best tier is the highest-quality one
-    last = len(offered) - 1 - np.argmax((tiers == best)[::-1], axis=0)
+    tiers = np.stack([view.sweep.columns[q, view.context].tier for q in offered])  # formats x devices
+    good_enough = np.maximum(tiers.min(axis=0), TIER_INDEX["A"])
+    # offered is ordered by rank, so the last eligible format is the highest-quality one
+    eligible = tiers <= good_enough
+    last = len(offered) - 1 - np.argmax(eligible[::-1], axis=0)
     return [offered[i] for i in last]
 
 
