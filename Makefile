@@ -17,8 +17,9 @@ $(STAMP): pyproject.toml
 serve: $(STAMP)
 	$(BIN)/site-builder serve
 
+BASE_URL ?= http://127.0.0.1:8000/
 build: $(STAMP)
-	$(BIN)/site-builder build
+	$(BIN)/site-builder build --base-url $(BASE_URL)
 
 check: $(STAMP)
 	$(BIN)/site-builder check
@@ -52,6 +53,10 @@ new-model: $(STAMP)
 new-device: $(STAMP)
 	@test -n "$(SLUG)" || { echo "usage: make new-device SLUG=my-gpu"; exit 2; }
 	$(BIN)/site-builder new device $(SLUG)
+
+# Timings on the shipped and a synthetic 1,000 x 300 catalogue; writes bench/RESULTS.md (a few minutes).
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf public .pytest_cache

@@ -21,7 +21,7 @@ from .estimator import (
     context_for,
     device_arrays,
     from_core,
-    prefill_speed,
+    prefill_flops_per_token,
     sweep,
 )
 from .estimator.memory import kv_cache_bytes, max_contexts, overhead_bytes, usable_bytes
@@ -140,10 +140,26 @@ class DeviceModelRow(NamedTuple):
     max_context: int
 
 
+class BestTable(NamedTuple):
+    """Every model at its recommended format on every device: one row per model (in device-page order), one
+    column per device. Device pages read their column."""
+
+    models: tuple[ModelEntry, ...]
+    quant: tuple[tuple[str, ...], ...]  # per model, the names `pick` indexes
+    pick: np.ndarray
+    tier: np.ndarray
+    decode: np.ndarray
+    total: np.ndarray
+    max_context: np.ndarray
+
+
 @dataclass(frozen=True, eq=False)
 class DeviceView:
     device: Device
-    groups: tuple[tuple[Tier, tuple[DeviceModelRow, ...]], ...]
+    index: int  # the device's column in `best`
+    best: BestTable
+    low: float  # speed-range factors of the device
+    high: float
     measured: tuple[Comparison, ...]  # measurements on this device beside our estimate for them
     usable_bytes: int
     key: tuple  # everything the page shows of other files: a model's body edit leaves device pages alone
@@ -151,6 +167,19 @@ class DeviceView:
     @property
     def slug(self) -> str:
         return self.device.slug
+
+    @cached_property
+    def groups(self) -> tuple[tuple[Tier, tuple[DeviceModelRow, ...]], ...]:
+        """Models grouped by tier, largest first within a tier (built only when the page is rendered)."""
+        b, i = self.best, self.index
+        columns = (b.pick[:, i].tolist(), b.tier[:, i].tolist(), b.decode[:, i].tolist(), b.total[:, i].tolist(),
+                   b.max_context[:, i].tolist())  # fmt: skip
+        by_tier: dict[int, list[DeviceModelRow]] = {}
+        for model, names, pick, tier, decode, total, ctx in zip(b.models, b.quant, *columns, strict=True):
+            row = DeviceModelRow(model, names[pick], TIERS[tier], decode, decode * self.low, decode * self.high,
+                                 total, self.usable_bytes, ctx)  # fmt: skip
+            by_tier.setdefault(tier, []).append(row)
+        return tuple((TIERS[t], tuple(rows)) for t, rows in sorted(by_tier.items()))
 
     @cached_property
     def body_html(self) -> str:
@@ -235,36 +264,67 @@ def group_by_tier(rows: list, key=None) -> tuple[TierGroup, ...]:
 
 
 def best_quants(view: ModelView) -> list[str]:
+    offered, pick = _best_indices(view)
+    return [offered[i] for i in pick.tolist()]
+
+
+def _best_indices(view: ModelView) -> tuple[tuple[str, ...], np.ndarray]:
     """Per device, the format to recommend: the highest-quality one that runs well (tier A or better); where
     none does, the highest-quality one at the best tier the device reaches. Quality before the last bit of
     headroom: Q4_K_M at "runs well" beats Q2_K at "runs great". 16-bit formats only when nothing else is
     offered: Q8_0 is as good and twice as fast."""
-    offered = [q for q in offered_quants(view.entry) if q not in FULL_PRECISION] or list(offered_quants(view.entry))
+    offered = tuple(q for q in offered_quants(view.entry) if q not in FULL_PRECISION) or offered_quants(view.entry)
     tiers = np.stack([view.sweep.columns[q, view.context].tier for q in offered])  # formats x devices
     good_enough = np.maximum(tiers.min(axis=0), TIER_INDEX["A"])
     # offered is ordered by rank, so the last eligible format is the highest-quality one
     eligible = tiers <= good_enough
-    last = len(offered) - 1 - np.argmax(eligible[::-1], axis=0)
-    return [offered[i] for i in last]
+    return offered, len(offered) - 1 - np.argmax(eligible[::-1], axis=0)
 
 
-def _best_per_device(view: ModelView, key: tuple, cache: dict) -> list[DeviceModelRow]:
-    """The model's row on every device page, reused while the model view is."""
+class Best(NamedTuple):
+    """One model at its recommended format on every device."""
+
+    quants: tuple[str, ...]
+    pick: np.ndarray  # index into quants, per device
+    tier: np.ndarray
+    decode: np.ndarray
+    total: np.ndarray
+    max_context: np.ndarray
+
+
+def _best_per_device(view: ModelView, key: tuple, cache: dict) -> Best:
+    """Reused while the model view is."""
     entry = cache.get(("best", view.slug))
     if entry is None or entry[0] != key:
-        entry = cache[("best", view.slug)] = (key, best_rows(view))
+        entry = cache[("best", view.slug)] = (key, best_columns(view))
     return entry[1]
 
 
-def best_rows(view: ModelView) -> list[DeviceModelRow]:
-    quants, places = best_quants(view), view.sweep.places
-    rows = []
-    for i, q in enumerate(quants):
-        col = view.sweep.columns[q, view.context]
-        d = float(col.decode[i])
-        rows.append(DeviceModelRow(view.entry, q, TIERS[col.tier[i]], d, d * places.low[i], d * places.high[i],
-                                   int(col.total[i]), int(places.usable[i]), int(view.max_contexts(q)[i])))  # fmt: skip
-    return rows
+def best_columns(view: ModelView) -> Best:
+    offered, pick = _best_indices(view)
+    devices = np.arange(len(pick))
+    field = lambda name: np.stack([getattr(view.sweep.columns[q, view.context], name) for q in offered])  # noqa: E731
+    contexts = np.zeros(len(pick), np.int64)
+    for k in np.unique(pick).tolist():
+        chosen = pick == k
+        contexts[chosen] = view.max_contexts(offered[k])[chosen]
+    picked = lambda matrix: matrix[pick, devices]  # noqa: E731
+    return Best(offered, pick, picked(field("tier")), picked(field("decode")), picked(field("total")), contexts)
+
+
+def best_table(models: tuple[ModelView, ...], best: list[Best]) -> BestTable:
+    """Stacked in device-page order: largest model first, then by name."""
+    order = sorted(range(len(models)), key=lambda m: (-models[m].card.params_b, models[m].entry.name))
+    stack = lambda name: np.stack([getattr(best[m], name) for m in order]) if order else np.zeros((0, 0))  # noqa: E731
+    return BestTable(
+        models=tuple(models[m].entry for m in order),
+        quant=tuple(best[m].quants for m in order),
+        pick=stack("pick"),
+        tier=stack("tier"),
+        decode=stack("decode"),
+        total=stack("total"),
+        max_context=stack("max_context"),
+    )
 
 
 def best_estimate(view: ModelView, index: int, device: Device, quant: str) -> Estimate:
@@ -286,10 +346,11 @@ def assemble_site(content: Content, cal: Calibration | None = None, cache: dict 
         models.append(cache[m.slug][1])
         keys.append(key)
     models = tuple(models)
-    best = [_best_per_device(view, key, cache) for view, key in zip(models, keys, strict=True)]
+    table = best_table(models, [_best_per_device(view, key, cache) for view, key in zip(models, keys, strict=True)])
+    listing = tuple((m.slug, m.name, m.card.params_b) for m in table.models)
     measured = comparisons_by_device(decode_comparisons(content, cal, short=None, calibration_only=False))
     devices = tuple(
-        device_view(d, [b[i] for b in best], measured.get(d.slug, ()) + measured.get(d.base_slug, ()))
+        device_view(d, i, table, places, listing, measured.get(d.slug, ()) + measured.get(d.base_slug, ()))
         for i, d in enumerate(content.devices)
     )
     method = build_methodology(content, cal)
@@ -301,10 +362,9 @@ def model_view(entry: ModelEntry, content: Content, cal: Calibration, places: De
     rows = quant_rows(entry, presets)
     a = entry.card.architecture
     total, active = count_params(a)
-    ttft = []
-    for d, consts in zip(places.devices, places.consts, strict=True):
-        prefill = prefill_speed(a, d, consts, TTFT_PROMPT / 2)
-        ttft.append(TTFT_PROMPT / prefill if prefill else None)
+    # prefill tok/s = efficiency x FLOPS / FLOPs per token; NaN where a device has no FLOPS or efficiency
+    seconds = TTFT_PROMPT / (places.prefill_flops / prefill_flops_per_token(a, TTFT_PROMPT / 2))
+    ttft = [None if x != x else x for x in seconds.tolist()]  # x != x: NaN
     return ModelView(
         entry=entry,
         content=content,
@@ -321,15 +381,21 @@ def model_view(entry: ModelEntry, content: Content, cal: Calibration, places: De
     )
 
 
-def device_view(device: Device, rows: list[DeviceModelRow], measured: tuple[Comparison, ...]) -> DeviceView:
-    groups = group_by_tier(rows, key=lambda r: (-r.model.card.params_b, r.model.name))
-    shown = tuple((r.model.slug, r.model.name, r.model.card.params_b, *r[1:]) for r in rows)
+def device_view(
+    device: Device, i: int, table: BestTable, places: DeviceArrays, listing: tuple, measured: tuple[Comparison, ...]
+) -> DeviceView:
+    # The page's key holds its column of the table exactly: a change elsewhere leaves the page alone.
+    column = np.stack([table.pick[:, i], table.tier[:, i], table.decode[:, i].view(np.int64), table.total[:, i],
+                       table.max_context[:, i]]).tobytes() if table.models else b""  # fmt: skip
     return DeviceView(
         device=device,
-        groups=tuple((g.tier, g.rows) for g in groups),
+        index=i,
+        best=table,
+        low=float(places.low[i]),
+        high=float(places.high[i]),
         measured=measured,
         usable_bytes=usable_bytes(device),
-        key=(device.digest, shown, tuple((c.point.measurement.row, c.predicted_tok_s) for c in measured)),
+        key=(device.digest, listing, column, tuple((c.point.measurement.row, c.predicted_tok_s) for c in measured)),
     )
 
 

@@ -25,7 +25,8 @@ def _unique_slugs(content: Content) -> list[Problem]:
     out = []
     for device in content.devices:
         if device.slug in seen and seen[device.slug] != device.path:
-            out.append(Problem(device.path, 0, "", f"page devices/{device.slug}/ is also made by {seen[device.slug]}"))
+            message = f"page devices/{device.slug}/ is also made by {seen[device.slug]}"
+            out.append(Problem(device.path, device.lines.get("memory_gb", 1), "memory_gb", message))
         seen.setdefault(device.slug, device.path)
     return out
 

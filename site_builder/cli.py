@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import threading
 from dataclasses import asdict
 from pathlib import Path
 
@@ -12,6 +14,21 @@ from jinja2 import TemplateError, TemplateSyntaxError
 
 from .problems import ContentError
 from .write import OutputError
+
+
+def run() -> None:
+    """The console script: main(), then, after a build, leave without tearing the heap down object by object
+    (a fifth of a second of a 2-second build). Every file is written and closed by then; the thread deleting
+    the previous output folder is waited for."""
+    code = main()
+    if sys.argv[1:2] == ["build"]:
+        for thread in threading.enumerate():
+            if thread is not threading.main_thread() and not thread.daemon:
+                thread.join()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:

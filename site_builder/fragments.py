@@ -65,36 +65,37 @@ SECTION_END = "</tbody></table></div></section>"
 
 
 def grid_html(grid: Grid, base_path: str) -> Markup:
-    """Every device's row, grouped by tier. Numbers are formatted column by column, then each row is one
-    f-string over plain lists: a build renders ~200,000 of these rows."""
+    """Every device's row, grouped by tier. Numbers are labelled column by column (formatting.Labels), then
+    each row is one f-string over plain lists: a build renders ~200,000 of these rows."""
     cells, usable, calibrated = _device_cells(grid.places, base_path)
     col = grid.columns
+    order = grid.order.tolist()
     tiers, decode, offload = col.tier.tolist(), col.decode.tolist(), col.offload.tolist()
     mid = tok_s_many(col.decode)
     low, high = tok_s_many(col.decode * grid.places.low), tok_s_many(col.decode * grid.places.high)
     memory = gib_many(col.total)
-    counts = Counter(tiers)
+    badges = [tier_badge(t.letter, t.words) for t in TIERS]
     head = HEAD.format(FULL_HEAD if grid.full else "")
-    parts, current = ['<div class="grid-groups">'], None
-    for i in grid.order.tolist():
-        if tiers[i] != current:
-            if current is not None:
-                parts.append(SECTION_END)
-            current, tier = tiers[i], TIERS[tiers[i]]
-            badge = tier_badge(tier.letter, tier.words)
-            parts.append(_section(tier, counts[current], "device", head))
-        speed = f'{mid[i]} <span class="range">({low[i]}–{high[i]})</span>' if decode[i] else "—"
-        if decode[i] and not calibrated[i]:
-            speed += UNCALIBRATED
+    rows = []
+    for i in order:
+        if decode[i]:
+            speed = f'{mid[i]} <span class="range">({low[i]}–{high[i]})</span>'
+            if not calibrated[i]:
+                speed += UNCALIBRATED
+        else:
+            speed = "—"
         if i in grid.measured:
             speed += _measured(grid.measured[i])
         needed = f"{memory[i]} / {usable[i]}"
         if 0 < offload[i] < 1:
             needed += f'<br><span class="offload">{percent(offload[i])} of weights in system RAM</span>'
         extra = _extra(grid, i, decode[i]) if grid.full else ""
-        parts.append(f'{cells[i]}<td>{badge}</td><td class="num">{speed}</td><td class="num">{needed}</td>{extra}</tr>')
-    if current is not None:
-        parts.append(SECTION_END)
+        rows.append(f'{cells[i]}<td>{badges[tiers[i]]}</td><td class="num">{speed}</td><td class="num">{needed}</td>'
+                    f"{extra}</tr>")  # fmt: skip
+    parts, start = ['<div class="grid-groups">'], 0
+    for t, n in sorted(Counter(tiers).items()):  # `order` runs through the tiers best first
+        parts += [_section(TIERS[t], n, "device", head), *rows[start : start + n], SECTION_END]
+        start += n
     parts.append("</div>")
     return Markup("".join(parts))
 

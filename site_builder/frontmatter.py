@@ -30,9 +30,9 @@ def normalise_text(raw: str) -> str:
 def split_frontmatter(raw: str) -> Split:
     lines = normalise_text(raw).split("\n")
     if not any(line.strip() for line in lines):
-        raise FrontmatterError(1, "file is empty; expected a '---' line, YAML frontmatter, then '---'")
+        raise FrontmatterError(1, "is empty; expected a '---' line, YAML frontmatter, then '---'")
     if lines[0].rstrip() != FENCE:
-        raise FrontmatterError(1, "file must start with a '---' line that opens the YAML frontmatter")
+        raise FrontmatterError(1, "must start with a '---' line that opens the YAML frontmatter")
     for index in range(1, len(lines)):
         if lines[index].rstrip() in (FENCE, "..."):
             yaml_text = "\n".join(lines[1:index])

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,15 +74,46 @@ def _read_kind(content_dir: Path, kind: str, found: Collector, cache: dict | Non
     if not folder.is_dir():
         return []
     docs = []
-    for path in sorted(folder.iterdir(), key=lambda p: p.name):
+    paths = sorted(folder.iterdir(), key=lambda p: p.name)
+    twins = _twins([p for p in paths if not _is_stray(p)])
+    for path in paths:
         shown = _display(path, content_dir)
         if _is_stray(path):
             found.notices.append(f"{shown}: ignored (not a content file)")
+            continue
+        if (refusal := _refused(path, content_dir, twins)) is not None:
+            found.add(shown, 1, "file", refusal)
             continue
         doc = _read_cached(path, shown, KINDS[kind], found, cache)
         if doc is not None:
             docs.append(doc)
     return docs
+
+
+def _twins(paths: list[Path]) -> dict[Path, Path]:
+    """Files whose names differ only in case or Unicode normalisation: one page path on a case-insensitive
+    disk or host. Maps each later file to the first of its group."""
+    first: dict[str, Path] = {}
+    out = {}
+    for path in paths:
+        key = unicodedata.normalize("NFC", path.name).casefold()
+        if key in first:
+            out[path] = first[key]
+        else:
+            first[key] = path
+    return out
+
+
+def _refused(path: Path, content_dir: Path, twins: dict[Path, Path]) -> str | None:
+    if path.is_symlink():
+        target = path.resolve()
+        if not target.is_relative_to(content_dir.resolve()):
+            return f"is a symbolic link to {os.readlink(path)}, outside the content folder"
+    if path in twins:
+        return f"maps to the same page as {twins[path].name} (the names differ only in case or Unicode form)"
+    if not path.is_file():
+        return "is not a regular file"
+    return None
 
 
 def _read_cached(path: Path, shown: str, schema: type[BaseModel], found: Collector, cache: dict | None):
@@ -111,21 +144,22 @@ def _is_stray(path: Path) -> bool:
 def _read_document(path: Path, shown: str, schema: type[BaseModel], found: Collector) -> Document | None:
     slug = path.stem
     if not SLUG_RE.match(slug):
-        found.add(shown, 0, "", "file name must be a slug: lowercase letters, digits and hyphens, then .md")
+        found.add(shown, 1, "file", "name must be a slug: lowercase letters, digits and hyphens, then .md")
+        return None
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:  # checked before reading: a huge file is refused without being loaded
+        found.add(shown, 1, "file", f"is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
         return None
     raw = path.read_bytes()
     digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
-    if len(raw) > MAX_FILE_BYTES:
-        found.add(shown, 0, "", f"file is {len(raw):,} bytes; the limit is {MAX_FILE_BYTES:,}")
-        return None
     try:
         split = split_frontmatter(raw.decode("utf-8"))
         loaded = load_yaml(split.yaml_text, split.yaml_line)
     except UnicodeDecodeError as exc:
-        found.add(shown, 0, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")
+        found.add(shown, 1, "file", f"is not UTF-8 text ({exc.reason} at byte {exc.start})")
         return None
     except FrontmatterError as exc:
-        found.add(shown, exc.line, "", str(exc))
+        found.add(shown, exc.line, "file", str(exc))
         return None
     except YamlError as exc:
         for issue in exc.issues:
@@ -133,7 +167,7 @@ def _read_document(path: Path, shown: str, schema: type[BaseModel], found: Colle
         return None
     close_line = split.body_line - 1
     if not isinstance(loaded.data, dict):
-        found.add(shown, 2, "", "frontmatter must be a mapping of field: value")
+        found.add(shown, 2, "frontmatter", "must be a mapping of field: value")
         return None
     placeholders = _placeholders(loaded, split.body, split.body_line)
     for line, field in placeholders:

@@ -13,8 +13,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        """Always `path:line: field: message`; a problem with the file as a whole is on line 1, field `file`."""
+        return f"{self.path}:{self.line or 1}: {self.field or 'file'}: {self.message}"
 
 
 class ContentError(Exception):

@@ -25,9 +25,9 @@ def test_lone_carriage_returns_count_as_line_breaks():
 @pytest.mark.parametrize(
     ("text", "line", "message"),
     [
-        ("", 1, "file is empty; expected a '---' line, YAML frontmatter, then '---'"),
-        ("  \n\n", 1, "file is empty; expected a '---' line, YAML frontmatter, then '---'"),
-        ("name: x\n", 1, "file must start with a '---' line that opens the YAML frontmatter"),
+        ("", 1, "is empty; expected a '---' line, YAML frontmatter, then '---'"),
+        ("  \n\n", 1, "is empty; expected a '---' line, YAML frontmatter, then '---'"),
+        ("name: x\n", 1, "must start with a '---' line that opens the YAML frontmatter"),
         ("---\nname: x\nbody\n", 1, "frontmatter opened here is never closed; add a '---' line after the YAML"),
     ],
 )

@@ -14,8 +14,8 @@ collapse into a dozen distinct cases.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from ..quants import QUANTS, STORAGE
 from .tensors import Cat
@@ -37,8 +37,7 @@ def use_more_bits(i: int, n: int) -> bool:
     return i < n // 8 or i >= 7 * n // 8 or (i - n // 8) % 3 == 2
 
 
-@dataclass(frozen=True)
-class ModelFacts:
+class ModelFacts(NamedTuple):  # tuples hash and compare in C: these are memo keys for ~200,000 lookups
     """What the rules read from the model as a whole."""
 
     gqa: int  # attention heads per KV head
@@ -47,8 +46,7 @@ class ModelFacts:
     tied: bool
 
 
-@dataclass(frozen=True)
-class Position:
+class Position(NamedTuple):
     """What the rules read from a tensor's place in the file."""
 
     v_more_bits: bool = False  # attention-V counter: use_more_bits(i, n)
@@ -61,6 +59,7 @@ class Position:
     down_counter_first_eighth: bool = False  # the i-th ffn_down tensor, i < n/8 (IQ2 branch counts tensors)
 
 
+@cache
 def position(cat: Cat, layer: int, n_layers: int, attn_v_index: int, n_attn_v: int, ffn_down_index: int) -> Position:
     if cat is Cat.ATTN_V:
         return Position(

@@ -73,6 +73,7 @@ class DeviceArrays:
     high: np.ndarray
     calibrated: np.ndarray
     name_rank: np.ndarray  # position of each device in alphabetical order, the last tie-break of a grid
+    prefill_flops: np.ndarray  # calibrated FLOP/s for prefill; NaN where unknown
 
 
 def device_arrays(devices: tuple[Device, ...], cal: Calibration, s: Settings = SETTINGS) -> DeviceArrays:
@@ -90,7 +91,14 @@ def device_arrays(devices: tuple[Device, ...], cal: Calibration, s: Settings = S
         high=np.array([c.ratio_p90 for c in consts], float),
         calibrated=np.array([c.calibrated for c in consts], bool),
         name_rank=np.argsort(np.argsort([d.name for d in devices], kind="stable"), kind="stable"),
+        prefill_flops=np.array([_prefill_flops(c, d) for c, d in zip(consts, devices, strict=True)], float),
     )
+
+
+def _prefill_flops(c: ClassConstants, d: Device) -> float:
+    if not d.spec.fp16_tflops or not c.prefill_efficiency:
+        return np.nan
+    return c.prefill_efficiency * d.spec.fp16_tflops * 1e12  # as speed.prefill_tok_s multiplies
 
 
 @dataclass(frozen=True, eq=False)
