@@ -26,7 +26,7 @@ check: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/site-builder check
-	$(BIN)/ruff check site_builder tests scripts
+	$(BIN)/ruff check site_builder tests scripts bench
 	$(BIN)/pytest --ignore=tests/browser
 
 # Real Chromium (Debian's package; Playwright's own download does not work here), axe-core and vnu-jar from npm.
@@ -39,8 +39,8 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 lint: $(STAMP)
-	$(BIN)/ruff check site_builder tests scripts
-	$(BIN)/ruff format --check site_builder tests scripts
+	$(BIN)/ruff check site_builder tests scripts bench
+	$(BIN)/ruff format --check site_builder tests scripts bench
 
 calibrate: $(STAMP)
 	$(BIN)/site-builder calibrate

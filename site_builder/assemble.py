@@ -38,6 +38,7 @@ from .records import Content, Device, Measurement, ModelEntry
 
 FULL_PRECISION = ("F16", "BF16")
 TIER_INDEX = {t.letter: i for i, t in enumerate(TIERS)}
+GOOD_QUALITY = 3  # quality level of "Good" (Q4_0, Q4_K_S): what people are happy to run
 
 
 @dataclass(frozen=True)
@@ -269,16 +270,25 @@ def best_quants(view: ModelView) -> list[str]:
 
 
 def _best_indices(view: ModelView) -> tuple[tuple[str, ...], np.ndarray]:
-    """Per device, the format to recommend: the highest-quality one that runs well (tier A or better); where
-    none does, the highest-quality one at the best tier the device reaches. Quality before the last bit of
-    headroom: Q4_K_M at "runs well" beats Q2_K at "runs great". 16-bit formats only when nothing else is
-    offered: Q8_0 is as good and twice as fast."""
+    """Per device, the format to recommend, quality first within what runs comfortably:
+    1. the highest-quality format that runs well (tier A or better), if its quality is Good or better;
+    2. else the highest-quality format of Good quality or better that is still Good enough (tier B);
+    3. else the highest-quality format at the best tier the device reaches (A at most).
+    So a 12 GB card gets a 14B model at Q4_K_M (B) rather than IQ4_XS (A, Fair quality), and Qwen3 30B-A3B
+    on 24 GB gets Q4_K_M (A) rather than Q4_K_S (S). 16-bit formats only when nothing else is offered: Q8_0 is as good
+    and twice as fast."""
     offered = tuple(q for q in offered_quants(view.entry) if q not in FULL_PRECISION) or offered_quants(view.entry)
     tiers = np.stack([view.sweep.columns[q, view.context].tier for q in offered])  # formats x devices
-    good_enough = np.maximum(tiers.min(axis=0), TIER_INDEX["A"])
-    # offered is ordered by rank, so the last eligible format is the highest-quality one
-    eligible = tiers <= good_enough
-    return offered, len(offered) - 1 - np.argmax(eligible[::-1], axis=0)
+    good = np.array([quality(q).level <= GOOD_QUALITY for q in offered])[:, None]
+    # offered is ordered by rank: the last eligible format is the highest-quality one
+    last = lambda eligible: len(offered) - 1 - np.argmax(eligible[::-1], axis=0)  # noqa: E731
+    runs_well = tiers <= TIER_INDEX["A"]
+    best_well = last(runs_well)
+    good_well = runs_well.any(axis=0) & good[best_well, 0]
+    good_enough = (tiers <= TIER_INDEX["B"]) & good
+    fallback = last(tiers <= np.maximum(tiers.min(axis=0), TIER_INDEX["A"]))
+    pick = np.where(good_well, best_well, np.where(good_enough.any(axis=0), last(good_enough), fallback))
+    return offered, pick
 
 
 class Best(NamedTuple):

@@ -160,7 +160,7 @@ def format_chart() -> str:
 
 def memory_chart(view: ModelView) -> str:
     rows = [(r.quant.name, r.memory_bytes / 2**30, "bar-rec" if r.recommended else "bar") for r in view.quants]
-    about = f"GiB needed at a {ctx_label(view.context)} context for each format; the table above lists the same."
+    about = f"GiB needed for a context of {ctx_label(view.context)} tokens, per format; the table above lists the same."
     return bars(rows, f"Memory needed by {view.card.name} per format", about, "GiB", "memory")
 
 

@@ -30,6 +30,7 @@ def recommended(site, model: str, device: str) -> tuple[str, str]:
         ("qwen3-30b-a3b", "rtx-3090", ("Q4_K_M", "A")),  # not Q4_K_S, which would be S: quality first
         ("mixtral-8x7b-instruct", "rtx-3090", ("Q2_K", "S")),  # every 3-bit format leaves under 15% free: B
         ("llama-3-1-70b-instruct", "apple-m4-max-40c-128gb", ("Q4_K_S", "B")),  # none reaches A
+        ("deepseek-r1-distill-qwen-14b", "rtx-3060-12gb", ("Q4_K_M", "B")),  # not IQ4_XS (A, Fair quality)
     ],
 )
 def test_recommended_format(site, model, device, expected):
