@@ -45,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: template: {exc}", file=sys.stderr)
     except KeyboardInterrupt:
         print("interrupted; the previous site is untouched", file=sys.stderr)
+    except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 1
 
 
