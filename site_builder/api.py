@@ -101,7 +101,7 @@ def _device_rows(p: DeviceArrays) -> list[list]:
     ]
 
 
-def model_document(view: ModelView, site: Site, url) -> dict:
+def model_document(view: ModelView, url) -> dict:
     card = view.card
     doc = model_summary(view, url)
     doc["architecture"] = card.architecture.model_dump(exclude_none=True)
@@ -167,7 +167,7 @@ def api_outputs(site: Site, url, salt: tuple) -> list[Output]:
     ]
     for view in site.models:
         outputs.append(Output(f"api/models/{view.slug}.json", (salt, view.entry.digest, c.devices_digest),
-                              lambda view=view: dumps(model_document(view, site, url))))  # fmt: skip
+                              lambda view=view: dumps(model_document(view, url))))  # fmt: skip
     for view in site.devices:
         outputs.append(Output(f"api/devices/{view.slug}.json", (salt, view.key),
                               lambda view=view: dumps(device_document(view, url))))  # fmt: skip

@@ -69,12 +69,6 @@ class Grid(NamedTuple):
         return self.max_context is not None
 
 
-@dataclass(frozen=True)
-class TierGroup:
-    tier: Tier
-    rows: tuple
-
-
 @dataclass(frozen=True, eq=False)
 class ModelView:
     entry: ModelEntry
@@ -125,6 +119,11 @@ class ModelView:
     @cached_property
     def _max_contexts(self) -> dict[str, np.ndarray]:
         return {}
+
+    @cached_property
+    def best(self) -> Best:
+        """The model at its recommended format on every device (kept with the view by `make serve`)."""
+        return best_columns(self)
 
 
 class DeviceModelRow(NamedTuple):
@@ -254,16 +253,6 @@ def _shown(measurements: list[Measurement]) -> Measurement:
     return min(measurements, key=lambda m: (int(m.row.test[2:]), -m.row.tok_s))
 
 
-def group_by_tier(rows: list, key=None) -> tuple[TierGroup, ...]:
-    key = key or (lambda r: (-r.core.decode, r.device.name))
-    groups = []
-    for tier in TIERS:
-        mine = sorted((r for r in rows if r.tier is tier), key=key)
-        if mine:
-            groups.append(TierGroup(tier, tuple(mine)))
-    return tuple(groups)
-
-
 def best_quants(view: ModelView) -> list[str]:
     offered, pick = _best_indices(view)
     return [offered[i] for i in pick.tolist()]
@@ -300,14 +289,6 @@ class Best(NamedTuple):
     decode: np.ndarray
     total: np.ndarray
     max_context: np.ndarray
-
-
-def _best_per_device(view: ModelView, key: tuple, cache: dict) -> Best:
-    """Reused while the model view is."""
-    entry = cache.get(("best", view.slug))
-    if entry is None or entry[0] != key:
-        entry = cache[("best", view.slug)] = (key, best_columns(view))
-    return entry[1]
 
 
 def best_columns(view: ModelView) -> Best:
@@ -348,23 +329,32 @@ def assemble_site(content: Content, cal: Calibration | None = None, cache: dict 
     cal = cal or load_calibration()
     places = device_arrays(content.devices, cal)
     cache = {} if cache is None else cache
-    models, keys = [], []
+    models = []
     for m in content.models:
         key = (m.digest, content.devices_digest, content.benchmarks_digest, id(cal))
         if cache.get(m.slug, (None,))[0] != key:
             cache[m.slug] = (key, model_view(m, content, cal, places))
         models.append(cache[m.slug][1])
-        keys.append(key)
     models = tuple(models)
-    table = best_table(models, [_best_per_device(view, key, cache) for view, key in zip(models, keys, strict=True)])
+    table = best_table(models, [view.best for view in models])
     listing = tuple((m.slug, m.name, m.card.params_b) for m in table.models)
-    measured = comparisons_by_device(decode_comparisons(content, cal, short=None, calibration_only=False))
+    measured, method = _measured_and_methodology(content, cal, cache)
     devices = tuple(
         device_view(d, i, table, places, listing, measured.get(d.slug, ()) + measured.get(d.base_slug, ()))
         for i, d in enumerate(content.devices)
     )
-    method = build_methodology(content, cal)
     return Site(models=models, devices=devices, content=content, calibration=cal, methodology=method)
+
+
+def _measured_and_methodology(content: Content, cal: Calibration, cache: dict) -> tuple[dict, Methodology]:
+    """Measurements beside our estimates, and the methodology page's figures: both walk every measurement,
+    so `make serve` keeps them until a model, device or measurement file changes."""
+    key = (content.models_digest, content.devices_digest, content.benchmarks_digest, id(cal))
+    hit = cache.get(("measured",))
+    if hit is None or hit[0] != key:
+        measured = comparisons_by_device(decode_comparisons(content, cal, short=None, calibration_only=False))
+        hit = cache[("measured",)] = (key, measured, build_methodology(content, cal))
+    return hit[1], hit[2]
 
 
 def model_view(entry: ModelEntry, content: Content, cal: Calibration, places: DeviceArrays) -> ModelView:

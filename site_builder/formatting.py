@@ -19,18 +19,11 @@ class Labels:
         self.table = np.array([], dtype=object)
 
     def __call__(self, keys: np.ndarray) -> list[str]:
-        if keys.size:
-            self._grow(int(keys.max()))
-        return self.table[keys].tolist()
-
-    def one(self, key: int) -> str:
-        self._grow(key)
-        return self.table[key]
-
-    def _grow(self, largest: int) -> None:
+        largest = int(keys.max()) if keys.size else -1
         if largest >= len(self.table):
             size = max(largest + 1, 2 * len(self.table), 1024)
             self.table = np.array([self.make(k) for k in range(size)], dtype=object)
+        return self.table[keys].tolist()
 
 
 # Keys: 0 for "—"; 1 + tenths below 10 tok/s; 102 + whole tokens from 10 up (rounded half to even).
@@ -42,28 +35,26 @@ def tok_s_keys(x: np.ndarray) -> np.ndarray:
     return np.where(x <= 0, 0, np.where(x < 10, 1 + np.rint(x * 10), 102 + np.rint(x))).astype(np.int64)
 
 
-def tok_s(x: float | None) -> str:
-    """Tokens per second: one decimal below 10, whole numbers above."""
-    if x is None or x <= 0:
-        return "—"
-    return TOK_S.one(1 + round(x * 10) if x < 10 else 102 + round(x))  # round() halves to even, as np.rint
-
-
 def tok_s_many(x: np.ndarray) -> list[str]:
+    """Tokens per second: one decimal below 10, whole numbers above; "—" for none."""
     return TOK_S(tok_s_keys(x))
+
+
+def tok_s(x: float | None) -> str:
+    return tok_s_many(np.array([x or 0.0]))[0]
+
+
+def gib_many(n: np.ndarray) -> list[str]:
+    """Sizes (never negative) in GiB with one decimal."""
+    return GIB_TENTHS(np.rint(n / GIB * 10).astype(np.int64))
 
 
 def gib(n: float | None, digits: int = 1) -> str:
     if n is None:
         return "—"
     if digits == 1 and n >= 0:
-        return GIB_TENTHS.one(round(n / GIB * 10))
+        return gib_many(np.array([n]))[0]
     return f"{n / GIB:,.{digits}f} GiB"
-
-
-def gib_many(n: np.ndarray) -> list[str]:
-    """gib() of every value (sizes: never negative)."""
-    return GIB_TENTHS(np.rint(n / GIB * 10).astype(np.int64))
 
 
 def params(b: float) -> str:

@@ -117,13 +117,13 @@ def _refused(path: Path, content_dir: Path, twins: dict[Path, Path]) -> str | No
 
 
 def _read_cached(path: Path, shown: str, schema: type[BaseModel], found: Collector, cache: dict | None):
-    if cache is None:
-        return _read_document(path, shown, schema, found)
     stat = path.stat()
+    if cache is None:
+        return _read_document(path, stat.st_size, shown, schema, found)
     key = (str(path), stat.st_mtime_ns, stat.st_size)
     if key not in cache:
         mine = Collector()
-        cache[key] = (_read_document(path, shown, schema, mine), mine.problems)
+        cache[key] = (_read_document(path, stat.st_size, shown, schema, mine), mine.problems)
     doc, problems = cache[key]
     found.problems.extend(problems)
     return doc
@@ -141,12 +141,11 @@ def _is_stray(path: Path) -> bool:
     return name.startswith(".") or name.endswith(STRAY_SUFFIXES) or name.startswith("#") or path.suffix != ".md"
 
 
-def _read_document(path: Path, shown: str, schema: type[BaseModel], found: Collector) -> Document | None:
+def _read_document(path: Path, size: int, shown: str, schema: type[BaseModel], found: Collector) -> Document | None:
     slug = path.stem
     if not SLUG_RE.match(slug):
         found.add(shown, 1, "file", "name must be a slug: lowercase letters, digits and hyphens, then .md")
         return None
-    size = path.stat().st_size
     if size > MAX_FILE_BYTES:  # checked before reading: a huge file is refused without being loaded
         found.add(shown, 1, "file", f"is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
         return None

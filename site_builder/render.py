@@ -1,4 +1,5 @@
-"""Stage 6: render every page in memory with Jinja.
+"""Stage 6: every output of the site (pages, API documents, web files) with the key it is made from; the
+writer (write.py) renders those whose key changed.
 
 Template context (the whole contract between Python and templates):
   site      dict: title, base_url, counts, calibration, tiers, settings (every page)
@@ -6,8 +7,8 @@ Template context (the whole contract between Python and templates):
   + one or two names per page kind, listed in pages.plan(): `model` (ModelView) on model.html,
     `model`, `quant`, `ctx`, `grid` on model-slice.html, `device` (DeviceView) on device.html,
     `models` / `devices` on the lists, `method` on methodology.html, `example` on compare.html and api.html.
-Globals: url(path), quant_path(), context_path(), memory_chart(model), speed_chart(model); filters in
-formatting.FILTERS plus `grid` (fragments.py). Autoescape is on; undefined names fail the build.
+Globals: url(path), quant_path(), context_path(), switcher(), memory_chart(model), speed_chart(model); filters
+in formatting.FILTERS plus `grid` and `device_models` (fragments.py). Autoescape is on; undefined names fail the build.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from .assemble import Site
 from .estimator.settings import SETTINGS
 from .estimator.tiers import TIERS
 from .formatting import FILTERS
-from .fragments import device_models_html, make_grid_filter, switcher_html
+from .fragments import device_models_html, grid_html, switcher_html
 from .pages import PageSpec, context_path, memory_chart, plan, quant_path, speed_chart
 from .webfiles import web_files
 from .write import Output
@@ -87,7 +88,7 @@ def make_environment(templates: Path, config: SiteConfig) -> Environment:
     )
     env.filters.update(FILTERS)
     base = config.base_path
-    env.filters["grid"] = make_grid_filter(base)
+    env.filters["grid"] = lambda grid: grid_html(grid, base)
     env.filters["device_models"] = lambda groups: device_models_html(groups, base)
     env.globals.update(
         url=lambda path="": base + path.lstrip("/"),
@@ -140,11 +141,6 @@ class Renderer:
         """Compile every template up front, so that forked workers share the work."""
         for name in sorted({spec.template for spec in self.specs} | {"llms.txt", "404.html"}):
             self.env.get_template(name)
-
-
-def render_site(site: Site, templates: Path, config: SiteConfig) -> dict[str, str]:
-    """Every page, API document and web file, rendered in memory: {path in the site: text}."""
-    return {o.path: o.make() for o in Renderer(site, templates, config).outputs()}
 
 
 def templates_digest(templates: Path) -> str:

@@ -54,8 +54,7 @@ class OutputState:
 @dataclass
 class WriteReport:
     made: int  # outputs rendered this build
-    written: int  # files written to disk
-    files: int
+    written: int  # files written or linked into the new folder
 
 
 def check_output_dir(out_dir: Path, protected: list[Path]) -> None:
@@ -96,7 +95,7 @@ def write_outputs(outputs: list[Output], out_dir: Path, state: OutputState | Non
         state.live, state.keys = new_live, {o.path: o.key for o in outputs}
     else:
         _remove(retired)
-    return WriteReport(made=len(stale), written=written, files=len(outputs))
+    return WriteReport(made=len(stale), written=written)
 
 
 def _staging(out_dir: Path, state: OutputState) -> tuple[Path, dict[str, str]]:
@@ -126,23 +125,9 @@ def _make(staging: Path, holds: dict[str, str], outputs: list[Output], digest: b
         if holds.get(o.path) == d:
             done.append((o.path, d, False))
             continue
-        target = staging / o.path
-        if target.parent not in made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            made.add(target.parent)
-        _put(target, data, replace=o.path in holds)
+        _place(staging / o.path, made, o.path in holds, lambda target, data=data: target.write_bytes(data))
         done.append((o.path, d, True))
     return done
-
-
-def _put(target: Path, data: bytes, replace: bool) -> None:
-    if not replace:
-        target.write_bytes(data)
-        return
-    # a new inode: the file being replaced may share its inode with the live site through a hard link
-    temporary = target.with_name(f".{target.name}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, target)
 
 
 def _link_unchanged(staging: Path, holds: dict[str, str], live_dir: Path, unchanged: dict[str, str]) -> int:
@@ -151,18 +136,23 @@ def _link_unchanged(staging: Path, holds: dict[str, str], live_dir: Path, unchan
     for path, d in unchanged.items():
         if holds.get(path) == d and d:
             continue
-        target = staging / path
-        if target.parent not in made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            made.add(target.parent)
-        if path in holds:
-            temporary = target.with_name(f".{target.name}.tmp")
-            os.link(live_dir / path, temporary)
-            os.replace(temporary, target)
-        else:
-            os.link(live_dir / path, target)
+        _place(staging / path, made, path in holds, lambda target, path=path: os.link(live_dir / path, target))
         count += 1
     return count
+
+
+def _place(target: Path, made: set[Path], replace: bool, create: Callable[[Path], object]) -> None:
+    """Create `target` with `create(path)`, making its folder first (`made`: folders already there). A file
+    being replaced may share its inode with the live site through a hard link: the new one gets a new inode."""
+    if target.parent not in made:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        made.add(target.parent)
+    if not replace:
+        create(target)
+        return
+    temporary = target.with_name(f".{target.name}.tmp")
+    create(temporary)
+    os.replace(temporary, target)
 
 
 def _remove_others(folder: Path, holds: dict[str, str], keep: set[str]) -> None:

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+import socket
+import subprocess
+import sys
 import textwrap
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -79,3 +86,58 @@ def built_site(tmp_path_factory):
     out = tmp_path_factory.mktemp("site") / "public"
     build(ROOT / "content", out, SiteConfig(base_url="http://127.0.0.1:8765/"))
     return out
+
+
+DEV_MODEL = "models/mistral-7b-instruct-v0-3"  # a page of the fixture site the dev-server tests edit
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.read().decode()
+
+
+def wait_for(check, timeout: float = 15.0):
+    """Poll until `check()` returns something truthy (swallowing connection errors); fail after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            value = check()
+        except OSError:
+            value = None
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError("timed out")
+
+
+@pytest.fixture
+def dev_server(tmp_path):
+    """`site-builder serve` on a copy of the fixture site: (base URL, content folder, temporary folder)."""
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURES / "site" / "content", content)
+    port = free_port()
+    log = (tmp_path / "serve.log").open("w")  # a file, not a pipe nobody reads: that would fill and block
+    process = subprocess.Popen(
+        [sys.executable, "-m", "site_builder", "serve", "--content", str(content), "--out", str(tmp_path / "public"),
+         "--port", str(port)],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        wait_for(lambda: status(base)["builds"] >= 1, timeout=60)
+        yield base, content, tmp_path
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+    assert not list(tmp_path.glob(".public-*")), "the server left a staging or spare folder behind"
+
+
+def status(base: str) -> dict:
+    return json.loads(get(base + "_dev/status.json"))

@@ -3,72 +3,14 @@ and the old page; fix it, see the site again."""
 
 from __future__ import annotations
 
-import json
-import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 
-import pytest
-
-from .conftest import FIXTURES, ROOT
-
-MODEL = "models/mistral-7b-instruct-v0-3"
+from .conftest import DEV_MODEL as MODEL
+from .conftest import get, status, wait_for
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def get(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=5) as response:
-        return response.read().decode()
-
-
-def wait_for(check, timeout: float = 15.0):
-    """Poll until `check()` returns something truthy (swallowing connection errors); fail after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            value = check()
-        except OSError:
-            value = None
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError("timed out")
-
-
-@pytest.fixture
-def server(tmp_path):
-    content = tmp_path / "content"
-    shutil.copytree(FIXTURES / "site" / "content", content)
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "site_builder", "serve", "--content", str(content), "--out", str(tmp_path / "public"),
-         "--port", str(port)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}/"
-    try:
-        wait_for(lambda: json.loads(get(base + "_dev/status.json"))["builds"] >= 1, timeout=60)
-        yield base, content, tmp_path
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-    assert not list(tmp_path.glob(".public-*")), "the server left a staging or spare folder behind"
-
-
-def status(base: str) -> dict:
-    return json.loads(get(base + "_dev/status.json"))
-
-
-def test_edit_break_and_fix_round_trip(server):
-    base, content, _ = server
+def test_edit_break_and_fix_round_trip(dev_server):
+    base, content, _ = dev_server
     page = base + MODEL + "/"
     assert "/_dev/overlay.js" in get(page)  # the dev-only overlay script
     assert "Content-Security-Policy" not in get(page)  # livereload injects an inline script in dev
@@ -90,8 +32,8 @@ def test_edit_break_and_fix_round_trip(server):
     wait_for(lambda: "A sentence added while previewing." not in get(page))
 
 
-def test_only_changed_pages_are_remade(server):
-    base, content, tmp_path = server
+def test_only_changed_pages_are_remade(dev_server):
+    base, content, tmp_path = dev_server
     device = content / "devices" / "rtx-4060.md"
     device.write_text(device.read_text() + "\nNotes from a reader.\n")
     wait_for(lambda: "Notes from a reader." in get(base + "devices/rtx-4060/"))

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..records import Device
-from ..schema import Architecture, DeviceKind, ModelCard
-from .memory import max_contexts, overhead_bytes, usable_bytes
+from ..schema import Architecture, ModelCard
+from .memory import has_separate_memory, max_contexts, overhead_bytes, usable_bytes
 from .settings import DEFAULT_CONTEXT, SETTINGS, Settings
 from .speed import Calibration, ClassConstants, load_calibration, prefill_tok_s
 from .sweep import Core, DeviceArrays, Sweep, device_arrays, sweep
@@ -110,12 +110,8 @@ def from_core(
     )
 
 
-def has_separate_host_memory(device: Device) -> bool:
-    return device.kind in (DeviceKind.DISCRETE_GPU, DeviceKind.DATACENTER_GPU)
-
-
 def device_weights_bytes(a: Architecture, quant: str, device: Device) -> int:
-    return weights_in_device_memory(a, quant, has_separate_host_memory(device))
+    return weights_in_device_memory(a, quant, has_separate_memory(device))
 
 
 def prefill_flops_per_token(a: Architecture, cached_tokens: float) -> float:

@@ -91,6 +91,12 @@ def overhead_bytes(a: Architecture, s: Settings = SETTINGS) -> int:
     return 4 * s.n_ubatch * (a.vocab_size + 2 * widest + 4 * a.hidden_size)
 
 
+def has_separate_memory(device: Device) -> bool:
+    """A GPU with its own memory: it can offload layers to system RAM, and llama.cpp keeps the input embedding
+    table there."""
+    return device.kind in (DeviceKind.DISCRETE_GPU, DeviceKind.DATACENTER_GPU)
+
+
 @cache
 def usable_bytes(device: Device, s: Settings = SETTINGS) -> int:
     total = device.memory_bytes

@@ -63,7 +63,13 @@ def calibration_from_dict(raw: dict) -> Calibration:
     return Calibration(classes, pooled, raw["fitted_on"], raw.get("format_cost", {}))
 
 
-def prefill_tok_s(flops_per_token: float, fp16_tflops: float | None, c: ClassConstants) -> float | None:
+def prefill_flops(fp16_tflops: float | None, c: ClassConstants) -> float | None:
+    """FLOP/s a device sustains in prefill: calibrated efficiency x spec FP16 throughput; None if unknown."""
     if not fp16_tflops or not c.prefill_efficiency:
         return None
-    return c.prefill_efficiency * fp16_tflops * 1e12 / flops_per_token
+    return c.prefill_efficiency * fp16_tflops * 1e12
+
+
+def prefill_tok_s(flops_per_token: float, fp16_tflops: float | None, c: ClassConstants) -> float | None:
+    rate = prefill_flops(fp16_tflops, c)
+    return rate / flops_per_token if rate else None

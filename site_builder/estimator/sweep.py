@@ -14,14 +14,12 @@ from typing import NamedTuple
 import numpy as np
 
 from ..records import Device
-from ..schema import Architecture, DeviceKind
-from .memory import kv_cache_bytes, kv_read_bytes, overhead_bytes, usable_bytes
+from ..schema import Architecture
+from .memory import has_separate_memory, kv_cache_bytes, kv_read_bytes, overhead_bytes, usable_bytes
 from .settings import SETTINGS, Settings
-from .speed import Calibration, ClassConstants
-from .tiers import OFFLOAD_C_SPEED, THRESHOLDS, TIERS, Tier
+from .speed import Calibration, ClassConstants, prefill_flops
+from .tiers import TIERS, Tier, tier_indices
 from .weights import weights_in_device_memory, weights_size
-
-S, A, B, C, D, F = range(6)
 
 
 class Core(NamedTuple):
@@ -81,7 +79,7 @@ def device_arrays(devices: tuple[Device, ...], cal: Calibration, s: Settings = S
     return DeviceArrays(
         devices=devices,
         consts=consts,
-        separate=np.array([d.kind in (DeviceKind.DISCRETE_GPU, DeviceKind.DATACENTER_GPU) for d in devices], bool),
+        separate=np.array([has_separate_memory(d) for d in devices], bool),
         usable=np.array([usable_bytes(d, s) for d in devices], np.int64),
         rate=np.array(
             [c.bandwidth_efficiency * d.bandwidth_gbps * 1e9 for c, d in zip(consts, devices, strict=True)], float
@@ -91,14 +89,10 @@ def device_arrays(devices: tuple[Device, ...], cal: Calibration, s: Settings = S
         high=np.array([c.ratio_p90 for c in consts], float),
         calibrated=np.array([c.calibrated for c in consts], bool),
         name_rank=np.argsort(np.argsort([d.name for d in devices], kind="stable"), kind="stable"),
-        prefill_flops=np.array([_prefill_flops(c, d) for c, d in zip(consts, devices, strict=True)], float),
+        prefill_flops=np.array(
+            [prefill_flops(d.spec.fp16_tflops, c) or np.nan for c, d in zip(consts, devices, strict=True)]
+        ),
     )
-
-
-def _prefill_flops(c: ClassConstants, d: Device) -> float:
-    if not d.spec.fp16_tflops or not c.prefill_efficiency:
-        return np.nan
-    return c.prefill_efficiency * d.spec.fp16_tflops * 1e12  # as speed.prefill_tok_s multiplies
 
 
 @dataclass(frozen=True, eq=False)
@@ -158,8 +152,4 @@ def _grade(w, total, read, fixed, p: DeviceArrays, host_rate: float, ram_limit: 
     seconds = np.where(fits, at_split, np.minimum(at_split, fixed + read / host_rate))
     decode = np.where(runs, 1.0 / seconds, 0.0)
     headroom = np.where(p.usable > 0, (p.usable - total) / np.maximum(p.usable, 1), -1.0)
-    tier = np.full(total.shape, C, np.int8)
-    for letter, min_headroom, min_speed in reversed(THRESHOLDS):  # B, then A, then S overwrite
-        tier[(headroom >= min_headroom) & (decode >= min_speed)] = "SABCDF".index(letter)
-    tier = np.where(fits, tier, np.where(runs, np.where(decode >= OFFLOAD_C_SPEED, C, D), F)).astype(np.int8)
-    return Columns(tier, decode, total, offload)
+    return Columns(tier_indices(fits, runs, headroom, decode), decode, total, offload)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Tier:
@@ -31,17 +33,20 @@ TIERS = (
 TIER_BY_LETTER = {t.letter: t for t in TIERS}
 THRESHOLDS = (("S", 0.25, 50.0), ("A", 0.15, 25.0), ("B", 0.05, 10.0))
 OFFLOAD_C_SPEED = 10.0
+S, A, B, C, D, F = range(6)  # indices into TIERS
+
+
+def tier_indices(fits, runs, headroom, decode_tok_s) -> np.ndarray:
+    """The tier rule as an index into TIERS, for arrays (the sweep grades every device at once) or scalars."""
+    tier = np.full(np.shape(headroom), C, np.int8)
+    for letter, min_headroom, min_speed in reversed(THRESHOLDS):  # B, then A, then S overwrite
+        tier[(np.asarray(headroom) >= min_headroom) & (np.asarray(decode_tok_s) >= min_speed)] = "SABCDF".index(letter)
+    offloaded = np.where(decode_tok_s >= OFFLOAD_C_SPEED, C, D)
+    return np.where(fits, tier, np.where(runs, offloaded, F)).astype(np.int8)
 
 
 def grade(runs: bool, offloaded: bool, headroom: float, decode_tok_s: float) -> Tier:
-    if not runs:
-        return TIER_BY_LETTER["F"]
-    if offloaded:
-        return TIER_BY_LETTER["C" if decode_tok_s >= OFFLOAD_C_SPEED else "D"]
-    for letter, min_headroom, min_speed in THRESHOLDS:
-        if headroom >= min_headroom and decode_tok_s >= min_speed:
-            return TIER_BY_LETTER[letter]
-    return TIER_BY_LETTER["C"]
+    return TIERS[int(tier_indices(runs and not offloaded, runs, headroom, decode_tok_s))]
 
 
 def tier_rank(letter: str) -> int:

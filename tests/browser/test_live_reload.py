@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import time
 
-from ..test_serve import MODEL, get, status, wait_for
-from ..test_serve import server as dev_server  # noqa: F401  (a fixture)
+from ..conftest import DEV_MODEL as MODEL
+from ..conftest import get, status, wait_for
 from .conftest import ARGS, CHROMIUM
 
 
-def test_page_reloads_after_an_edit_and_shows_errors(dev_server):  # noqa: F811
+def test_page_reloads_after_an_edit_and_shows_errors(dev_server):
     from playwright.sync_api import sync_playwright
 
     base, content, _ = dev_server
