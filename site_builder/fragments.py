@@ -51,13 +51,13 @@ def _measured(m: Measurement) -> str:
     )
 
 
-def _section(tier: Tier, n: int, what: str, head: str) -> str:
+def _section(tier: Tier, n: int, what: str, head: str, table_class: str = "grid") -> str:
     badge = tier_badge(tier.letter, tier.words)
     count = f"{n} {what}{'s' if n != 1 else ''}"
     return (
         f'<section class="tier-group" aria-labelledby="tier-{tier.letter.lower()}">'
         f'<h3 id="tier-{tier.letter.lower()}">{badge} <span class="count">{count}</span></h3>'
-        f'<div class="table-scroll" tabindex="0"><table class="grid">{head}<tbody>'
+        f'<div class="table-scroll" tabindex="0"><table class="{table_class}">{head}<tbody>'
     )
 
 
@@ -154,7 +154,7 @@ def device_models_html(groups, base_path: str) -> Markup:
     parts = ['<div class="grid-groups">']
     for tier, rows in groups:
         badge = tier_badge(tier.letter, tier.words)
-        parts.append(_section(tier, len(rows), "model", DEVICE_HEAD))
+        parts.append(_section(tier, len(rows), "model", DEVICE_HEAD, "grid by-model"))
         mid, low, high = (tok_s_many(np.array([getattr(r, name) for r in rows])) for name in ("decode", "low", "high"))
         needed, usable = gib_many(np.array([r.total for r in rows])), gib(rows[0].usable)  # usable: the device's
         for i, row in enumerate(rows):

@@ -4,7 +4,11 @@ import re
 
 import pytest
 
+from site_builder.quants import QUANTS
+
 from .conftest import AXE, BASE
+
+ALL_FORMATS = set(QUANTS)
 
 MODEL = "models/llama-3-1-8b-instruct/"
 
@@ -160,6 +164,14 @@ def test_pages_fit_a_phone(nojs_page):
     for path in ["", MODEL, "devices/rtx-4060/", "methodology/", "compare/"]:
         nojs_page.goto(BASE + path)
         assert nojs_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), path
+
+
+def test_device_page_shows_the_recommended_format_at_every_width(nojs_page):
+    """Phones drop secondary columns; on a device page the format is not one of them."""
+    nojs_page.goto(BASE + "devices/rtx-4060/")
+    header = nojs_page.locator(".grid.by-model thead th", has_text="Format").first
+    assert header.is_visible()
+    assert nojs_page.locator(".grid.by-model tbody tr").first.locator("td").first.inner_text() in ALL_FORMATS
 
 
 @pytest.mark.parametrize("path", ["", MODEL, "devices/rtx-4060/", "compare/", "methodology/"])
