@@ -7,6 +7,8 @@ from .problems import ContentError, Problem
 from .records import Content
 
 TOLERANCE = 0.03
+# Publishers round active parameters into model names ("A3B" for 3.5B): only a gross mismatch is an error.
+ACTIVE_TOLERANCE = 0.25
 
 
 def check_content(content: Content) -> None:
@@ -59,14 +61,15 @@ def _parameter_counts(content: Content) -> list[Problem]:
             # Publishers differ on whether the input embedding table counts as active (DeepSeek, OpenAI: no).
             embedding = a.vocab_size * a.hidden_size
             counts = (active / 1e9, (active - embedding) / 1e9)
-            if all(abs(c / card.active_params_b - 1) > TOLERANCE for c in counts):
+            if all(abs(c / card.active_params_b - 1) > ACTIVE_TOLERANCE for c in counts):
                 text = f"{card.active_params_b:g} does not match the architecture's {counts[0]:.2f}B"
-                out.append(_mismatch(m, "active_params_b", text + f" ({counts[1]:.2f}B without the embedding table)"))
+                text += f" ({counts[1]:.2f}B without the embedding table)"
+                out.append(_mismatch(m, "active_params_b", text, ACTIVE_TOLERANCE))
     return out
 
 
-def _mismatch(m, field: str, text: str) -> Problem:
-    return Problem(m.path, m.lines.get(field, 0), field, f"{text} (more than {TOLERANCE:.0%} apart)")
+def _mismatch(m, field: str, text: str, tolerance: float = TOLERANCE) -> Problem:
+    return Problem(m.path, m.lines.get(field, 0), field, f"{text} (more than {tolerance:.0%} apart)")
 
 
 def _bandwidths(content: Content) -> list[Problem]:

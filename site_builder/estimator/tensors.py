@@ -2,6 +2,9 @@
 
 Names follow llama.cpp's GGUF tensor names, because its quantization recipe picks storage types by name
 (see `recipe.py`). Norm vectors and biases are tiny and kept only where llama.cpp always has them.
+
+A block (llama.cpp's `blk.N`) has a token mixer (attention, a recurrent mixer, both in parallel, or neither)
+and a feed-forward part (dense, mixture of experts, or none); `block_plan` decides which block has which.
 """
 
 from __future__ import annotations
@@ -9,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache
+from typing import NamedTuple
 
-from ..schema import Architecture
+from ..schema import Architecture, Recurrent, RecurrentKind
 
 
 class Cat(Enum):
@@ -19,12 +23,13 @@ class Cat(Enum):
     ATTN_Q = "attn_q"
     ATTN_K = "attn_k"
     ATTN_V = "attn_v"
+    ATTN_QKV = "attn_qkv"  # fused Q, K and V (Phi-3): llama.cpp treats it like attn_v
     ATTN_OUTPUT = "attn_output"
     FFN_UP = "ffn_up"
     FFN_GATE = "ffn_gate"
     FFN_DOWN = "ffn_down"
     OTHER = "other"  # quantized with the file's default type
-    F32 = "f32"  # never quantized: norms, MoE routers
+    F32 = "f32"  # never quantized: norms, MoE routers, convolutions
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,8 @@ class Tensor:
     weights: int
     experts: int = 1  # >1: one 3-D tensor holding every routed expert
     active_experts: int = 1  # how many of `experts` a token reads
+    in_memory: bool = True  # False: in the file but not loaded for inference (llama.cpp skips MTP blocks)
+    embedding: bool = False  # a lookup table: a token reads one row; llama.cpp keeps it in host RAM beside a GPU
 
     @property
     def active_weights(self) -> float:
@@ -42,17 +49,87 @@ class Tensor:
         return self.weights * self.active_experts / self.experts
 
 
+class Block(NamedTuple):
+    attention: bool
+    recurrent: bool
+    ffn: str  # "dense", "moe" or ""
+    in_memory: bool = True
+
+
+FUSED_QKV_ARCHS = {"phi3"}  # llama.cpp's converter keeps these architectures' qkv projection as one tensor
+
+
+def _spread(n: int, count: int) -> set[int]:
+    """`count` of the indices 0..n-1, evenly spaced and ending at the last (every k-th from the k-th)."""
+    if count >= n:
+        return set(range(n))
+    return {n - 1 - int(i * n / count) for i in range(count)}
+
+
+@cache
+def block_plan(a: Architecture) -> tuple[Block, ...]:
+    n = a.layers
+    r = a.recurrent.layers if a.recurrent else 0
+    attention = _spread(n, a.attention_layers or n) if r or a.attention_layers else set(range(n))
+    others = [i for i in range(n) if i not in attention]
+    if r <= len(others):
+        recurrent = set(others[len(others) - r :])
+    else:  # parallel mixers (Falcon-H1): every block without attention, then blocks with it too
+        recurrent = set(others) | set(sorted(attention)[: r - len(others)])
+    with_ffn = _ffn_blocks(a, attention | recurrent)
+    blocks = []
+    for i in range(n):
+        ffn = "" if i not in with_ffn else ("moe" if _is_moe(a, i) else "dense")
+        blocks.append(Block(i in attention, i in recurrent, ffn))
+    # MTP (next-token prediction) blocks: full attention + MoE layers stored after the others
+    blocks += [Block(True, False, "moe" if a.is_moe else "dense", False)] * (a.nextn_layers or 0)
+    return tuple(blocks)
+
+
+def _ffn_blocks(a: Architecture, mixers: set[int]) -> set[int]:
+    wanted = a.layers if a.ffn_layers is None else a.ffn_layers
+    bare = [i for i in range(a.layers) if i not in mixers]  # Nemotron-H: MLP-only blocks
+    rest = [i for i in range(a.layers) if i in mixers]
+    return set((bare + rest)[:wanted])
+
+
+def _is_moe(a: Architecture, i: int) -> bool:
+    if not a.is_moe or i < (a.dense_layers or 0):
+        return False
+    return (i + 1) % (a.moe_layer_step or 1) == 0
+
+
 def enumerate_tensors(a: Architecture) -> list[Tensor]:
     h = a.hidden_size
-    out = [Tensor(Cat.TOKEN_EMBD, -1, h, a.vocab_size * h)]
+    # A tied table is also the output projection, read whole for every token: not a lookup table then.
+    out = [Tensor(Cat.TOKEN_EMBD, -1, h, a.vocab_size * h, embedding=not a.tied_embeddings)]
+    if a.per_layer_embedding_size:  # Gemma 3n: per_layer_token_embd, also looked up by token
+        width = a.layers * a.per_layer_embedding_size
+        out.append(Tensor(Cat.TOKEN_EMBD, -1, width, a.vocab_size * width, embedding=True))
+        out.append(Tensor(Cat.F32, -1, h, h * width))  # per_layer_model_proj, kept as it is
     if not a.tied_embeddings:
         out.append(Tensor(Cat.OUTPUT, -1, h, a.vocab_size * h))
     out.append(Tensor(Cat.F32, -1, h, h))  # output_norm
-    for layer in range(a.layers):
-        out.extend(_attention(a, layer))
-        out.extend(_ffn(a, layer))
-        out.append(Tensor(Cat.F32, layer, h, 2 * h))  # attn_norm + ffn_norm
+    for layer, block in enumerate(block_plan(a)):
+        mine = []
+        if block.attention:
+            mine += _attention(a, layer)
+        if block.recurrent:
+            mine += _recurrent(a.recurrent, h, layer)
+        if block.ffn == "dense":
+            mine += _dense_ffn(h, a.intermediate_size or a.moe_intermediate_size, layer)
+        elif block.ffn == "moe":
+            mine += _moe_ffn(a, layer)
+        if a.per_layer_embedding_size:
+            mine.append(Tensor(Cat.OTHER, layer, h, 2 * h * a.per_layer_embedding_size))  # inp_gate + proj
+        mine.append(Tensor(Cat.F32, layer, h, 2 * h))  # attn_norm + ffn_norm
+        out += mine if block.in_memory else [_not_loaded(t) for t in mine]
     return out
+
+
+def _not_loaded(t: Tensor) -> Tensor:
+    return Tensor(t.cat, t.layer, t.ncols, t.weights, t.experts, t.active_experts, False, t.embedding)
+
 
 
 def _attention(a: Architecture, layer: int) -> list[Tensor]:
@@ -60,12 +137,12 @@ def _attention(a: Architecture, layer: int) -> list[Tensor]:
     if a.is_mla:
         return _latent_attention(a, layer)
     d = a.head_size
-    return [
-        Tensor(Cat.ATTN_Q, layer, h, h * heads * d),
-        Tensor(Cat.ATTN_K, layer, h, h * kv * d),
-        Tensor(Cat.ATTN_V, layer, h, h * kv * d),
-        Tensor(Cat.ATTN_OUTPUT, layer, heads * d, heads * d * h),
-    ]
+    q = h * heads * d * (2 if a.attention_gate else 1)
+    out = [Tensor(Cat.ATTN_OUTPUT, layer, heads * d, heads * d * h)]
+    if a.gguf_arch in FUSED_QKV_ARCHS:
+        return [Tensor(Cat.ATTN_QKV, layer, h, q + 2 * h * kv * d), *out]
+    return [Tensor(Cat.ATTN_Q, layer, h, q), Tensor(Cat.ATTN_K, layer, h, h * kv * d),
+            Tensor(Cat.ATTN_V, layer, h, h * kv * d), *out]  # fmt: skip
 
 
 def _latent_attention(a: Architecture, layer: int) -> list[Tensor]:
@@ -89,10 +166,40 @@ def _latent_attention(a: Architecture, layer: int) -> list[Tensor]:
     ]
 
 
-def _ffn(a: Architecture, layer: int) -> list[Tensor]:
+def recurrent_widths(r: Recurrent, h: int) -> tuple[int, int, int]:
+    """(input projection width, inner width, channels of the convolution) of one recurrent mixer."""
+    if r.kind is RecurrentKind.MAMBA2:
+        inner = r.heads * r.head_dim
+        conv = inner + 2 * r.groups * r.state_size
+        return inner + conv + r.heads, inner, conv  # z, x, B, C and dt from one in_proj
+    if r.kind is RecurrentKind.GATED_DELTANET:
+        keys, values = r.key_heads * r.key_head_dim, r.value_heads * r.value_head_dim
+        return 2 * keys + 2 * values + 2 * r.value_heads, values, 2 * keys + values  # qkvz and beta/alpha
+    return 3 * h, h, h  # short convolution: B, C and x from in_proj
+
+
+def recurrent_state_elements(r: Recurrent, h: int) -> int:
+    """f32 elements one sequence's state holds in one recurrent block: convolution tail and SSM state."""
+    _, inner, conv = recurrent_widths(r, h)
+    state = {
+        RecurrentKind.MAMBA2: inner * (r.state_size or 0),
+        RecurrentKind.GATED_DELTANET: (r.value_heads or 0) * (r.key_head_dim or 0) * (r.value_head_dim or 0),
+        RecurrentKind.SHORT_CONV: 0,
+    }[r.kind]
+    return (r.conv_kernel - 1) * conv + state
+
+
+def _recurrent(r: Recurrent, h: int, layer: int) -> list[Tensor]:
+    proj, inner, conv = recurrent_widths(r, h)
+    return [
+        Tensor(Cat.OTHER, layer, h, h * proj),  # ssm_in / shortconv.in_proj
+        Tensor(Cat.F32, layer, r.conv_kernel, conv * r.conv_kernel),  # ssm_conv1d: never quantized
+        Tensor(Cat.OTHER, layer, inner, inner * h),  # ssm_out / shortconv.out_proj
+    ]
+
+
+def _moe_ffn(a: Architecture, layer: int) -> list[Tensor]:
     h = a.hidden_size
-    if not a.is_moe or layer < (a.dense_layers or 0):
-        return _dense_ffn(h, a.intermediate_size, layer)
     m = a.moe_intermediate_size or a.intermediate_size
     n, k = a.experts, a.experts_per_token
     out = [
@@ -101,8 +208,9 @@ def _ffn(a: Architecture, layer: int) -> list[Tensor]:
         Tensor(Cat.FFN_GATE, layer, h, n * h * m, n, k),
         Tensor(Cat.FFN_UP, layer, h, n * h * m, n, k),
     ]
-    if a.shared_experts:
-        out.extend(_dense_ffn(h, a.shared_experts * m, layer))
+    shared = a.shared_expert_intermediate_size or (a.shared_experts or 0) * m
+    if shared:
+        out.extend(_dense_ffn(h, shared, layer))
     return out
 
 
@@ -116,6 +224,7 @@ def _dense_ffn(h: int, width: int, layer: int) -> list[Tensor]:
 
 @cache
 def count_params(a: Architecture) -> tuple[int, int]:
-    """(total, active per token) parameter counts implied by the architecture."""
-    tensors = enumerate_tensors(a)
+    """(total, active per token) parameter counts implied by the architecture, MTP blocks excluded: publishers
+    count the model that generates text."""
+    tensors = [t for t in enumerate_tensors(a) if t.in_memory]
     return sum(t.weights for t in tensors), round(sum(t.active_weights for t in tensors))

@@ -8,14 +8,16 @@ from functools import cache
 from ..quants import STORAGE
 from ..schema import Architecture
 from .recipe import ModelFacts, Position, position, storage_type
-from .tensors import Cat, enumerate_tensors
+from .tensors import Cat, block_plan, enumerate_tensors
 
 
 @dataclass(frozen=True)
 class WeightsSize:
-    total_bytes: int
+    total_bytes: int  # the file's tensor data, what people download
+    memory_bytes: int  # what llama.cpp loads: the file less the blocks it skips (MTP)
     read_per_token_bytes: int  # weights a decode step reads: active experts only, one embedding row
-    embedding_bytes: int  # the input token-embedding table
+    embedding_bytes: int  # the input token-embedding tables
+    expert_bytes: int  # routed experts (a decode step reads experts_per_token / experts of them)
     by_type: tuple[tuple[str, int], ...]  # storage type -> bytes, largest first
 
 
@@ -28,6 +30,8 @@ class TensorGroup:
     experts: int
     active_experts: int
     pos: Position
+    in_memory: bool
+    embedding: bool
     weights: int
     count: int
 
@@ -35,44 +39,57 @@ class TensorGroup:
 @cache
 def tensor_groups(a: Architecture) -> tuple[ModelFacts, tuple[TensorGroup, ...]]:
     tensors = enumerate_tensors(a)
-    n_attn_v = sum(t.cat is Cat.ATTN_V for t in tensors)
-    facts = ModelFacts(gqa=a.attention_heads // a.kv_heads, n_expert=a.experts or 0, is_70b=a.layers == 80,
+    n_attn_v = sum(t.cat in (Cat.ATTN_V, Cat.ATTN_QKV) for t in tensors)
+    n_layer_all = len(block_plan(a))  # llama.cpp's n_layer_all: MTP blocks included
+    facts = ModelFacts(gqa=a.attention_heads // a.kv_heads, n_expert=a.experts or 0,
+                       is_70b=a.layers == 80 and a.gguf_arch in (None, "llama") and a.kv_heads < a.attention_heads,
                        tied=a.tied_embeddings)  # fmt: skip
     groups: dict[tuple, list[int]] = {}
     v_index = down_index = 0
     for t in tensors:
-        pos = position(t.cat, t.layer, a.layers, v_index, n_attn_v, down_index)
-        v_index += t.cat is Cat.ATTN_V
-        down_index += t.cat is Cat.FFN_DOWN
-        entry = groups.setdefault((t.cat, t.ncols, t.experts, t.active_experts, pos), [0, 0])
+        cat = Cat.ATTN_V if t.cat is Cat.ATTN_QKV else t.cat  # llama.cpp's category_is_attn_v
+        layer = t.layer if a.is_moe else down_index  # MoE files read the layer from the name, dense ones count
+        pos = position(cat, layer, n_layer_all, v_index, n_attn_v, down_index)
+        v_index += cat is Cat.ATTN_V
+        down_index += cat is Cat.FFN_DOWN
+        entry = groups.setdefault((cat, t.ncols, t.experts, t.active_experts, pos, t.in_memory, t.embedding), [0, 0])
         entry[0] += t.weights
         entry[1] += 1
     return facts, tuple(TensorGroup(*key, weights, count) for key, (weights, count) in groups.items())
 
 
+def group_type(a: Architecture, fmt: str, g: TensorGroup, facts: ModelFacts) -> str:
+    if a.expert_format and g.experts > 1 and fmt not in ("F32",):
+        return a.expert_format  # experts released quantized stay as they are (gpt-oss: MXFP4)
+    return storage_type(fmt, g.cat, g.ncols, g.experts, g.pos, facts)
+
+
 @cache
 def weights_size(a: Architecture, fmt: str) -> WeightsSize:
     facts, groups = tensor_groups(a)
-    total = read = embedding = 0
+    total = memory = read = embedding = experts = 0
     by_type: dict[str, int] = {}
     for g in groups:
-        kind = storage_type(fmt, g.cat, g.ncols, g.experts, g.pos, facts)
+        kind = group_type(a, fmt, g, facts)
         size = round(g.weights * STORAGE[kind].bits_per_weight / 8)
         total += size
         by_type[kind] = by_type.get(kind, 0) + size
-        if g.cat is Cat.TOKEN_EMBD:
-            embedding = size
-            if not a.tied_embeddings:
-                continue  # a lookup reads one row per token, not the whole table
+        if not g.in_memory:
+            continue
+        memory += size
+        if g.experts > 1:
+            experts += size
+        if g.embedding:
+            embedding += size
+            continue  # a lookup reads one row per token, not the whole table
         read += round(size * g.active_experts / g.experts)
     ranked = tuple(sorted(by_type.items(), key=lambda kv: -kv[1]))
-    return WeightsSize(total_bytes=total, read_per_token_bytes=read, embedding_bytes=embedding, by_type=ranked)
+    return WeightsSize(total, memory, read, embedding, experts, ranked)
 
 
 @cache
 def weights_in_device_memory(a: Architecture, fmt: str, separate_host: bool) -> int:
-    """llama.cpp keeps the input embedding table in host RAM when a GPU has its own memory."""
+    """llama.cpp keeps the input lookup tables in host RAM when a GPU has its own memory (a tied table is also
+    the output projection and stays on the GPU)."""
     size = weights_size(a, fmt)
-    if separate_host and not a.tied_embeddings:
-        return size.total_bytes - size.embedding_bytes
-    return size.total_bytes
+    return size.memory_bytes - size.embedding_bytes if separate_host else size.memory_bytes
