@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 
 from site_builder.build import BuildCache, build
-from site_builder.render import SiteConfig
-from site_builder.workers import default_jobs
+from site_builder.config import SiteConfig
+from site_builder.output.workers import default_jobs
 
 REPEATS = 3
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import yaml
 
 from site_builder.build import check
+from site_builder.content.schema import Architecture
 from site_builder.estimator.tensors import count_params
-from site_builder.schema import Architecture
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTEXTS = (4096, 8192, 32768, 131072)

@@ -225,7 +225,7 @@ def main() -> None:
         (OUT / f"{slug}.md").write_text(render(slug, rows, meta[slug]), encoding="utf-8")
         print(f"{slug}: {len(rows)} rows")
     sys.path.insert(0, str(ROOT))
-    from site_builder.quants import QUANTS
+    from site_builder.estimator.quants import QUANTS
 
     readme = quantize_readme_rows(reference, set(QUANTS))
     (OUT / f"{README_SET}.md").write_text(render_readme_set(readme), encoding="utf-8")

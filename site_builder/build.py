@@ -6,16 +6,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .assemble import assemble_site
-from .check import check_content
-from .load import load_content
-from .records import Content
-from .render import Renderer, SiteConfig
-from .write import OutputState, check_output_dir, static_outputs, write_outputs
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES = PROJECT_ROOT / "templates"
-STATIC = PROJECT_ROOT / "static"
+from site_builder.config import PROJECT_ROOT, STATIC, TEMPLATES, SiteConfig
+from site_builder.content.check import check_content
+from site_builder.content.load import load_content
+from site_builder.content.records import Content
+from site_builder.output.write import OutputState, check_output_dir, static_outputs, write_outputs
+from site_builder.site.render import Renderer
+from site_builder.site.views import assemble_site
 
 
 @dataclass

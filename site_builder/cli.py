@@ -12,8 +12,8 @@ from pathlib import Path
 
 from jinja2 import TemplateError, TemplateSyntaxError
 
-from .problems import ContentError
-from .write import OutputError
+from site_builder.errors import ContentError
+from site_builder.output.write import OutputError
 
 
 def run() -> None:
@@ -118,9 +118,9 @@ def _print_notices(notices: list[str]) -> None:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .build import build
-    from .render import SiteConfig, build_date
-    from .workers import default_jobs
+    from site_builder.build import build
+    from site_builder.config import SiteConfig, build_date
+    from site_builder.output.workers import default_jobs
 
     config = SiteConfig(base_url=_with_slash(args.base_url), built=build_date())
     result = build(args.content, args.out, config, jobs=args.jobs or default_jobs())
@@ -135,7 +135,7 @@ def _with_slash(url: str) -> str:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .build import check
+    from site_builder.build import check
 
     notices: list[str] = []
     content = check(args.content, notices)
@@ -145,16 +145,16 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from .serve import serve
+    from site_builder.devtools.serve import serve
 
     return serve(args.content, args.out, args.host, args.port)
 
 
 def _estimate(args: argparse.Namespace) -> int:
-    from .build import check
-    from .estimator import estimate
-    from .quants import QUANTS
-    from .records import Content
+    from site_builder.build import check
+    from site_builder.content.records import Content
+    from site_builder.estimator.estimate import estimate
+    from site_builder.estimator.quants import QUANTS
 
     content: Content = check(args.content)
     model = next((m for m in content.models if m.slug == args.model), None)
@@ -185,7 +185,7 @@ def _unknown(slug: str, found: object, kind: str, known: list[str]) -> str | Non
 
 
 def _measured(content, model: str, quant: str, device) -> dict:
-    from .assemble import find_measurement
+    from site_builder.site.views import find_measurement
 
     m = find_measurement(content, model, quant, device)
     return {
@@ -196,7 +196,7 @@ def _measured(content, model: str, quant: str, device) -> dict:
 
 
 def _summary(model: str, device: str, est, measured: dict) -> str:
-    from .formatting import gib, percent, tok_s
+    from site_builder.site.formatting import gib, percent, tok_s
 
     if est.fits:
         fit = f"fits, {percent(est.headroom)} to spare"
@@ -224,8 +224,8 @@ def _summary(model: str, device: str, est, measured: dict) -> str:
 
 
 def _new(args: argparse.Namespace) -> int:
-    from .scaffold import ConfigError, device_file, model_file, read_config
-    from .schema import SLUG_RE
+    from site_builder.content.schema import SLUG_RE
+    from site_builder.devtools.scaffold import ConfigError, device_file, model_file, read_config
 
     if not SLUG_RE.match(args.slug):
         print(f"error: {args.slug!r} is not a slug: lowercase letters, digits and hyphens", file=sys.stderr)
@@ -250,7 +250,7 @@ def _new(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    from .jsonschema import SCHEMA_DIR, schema_documents, write_schemas
+    from site_builder.devtools.jsonschema import SCHEMA_DIR, schema_documents, write_schemas
 
     if args.check:
         stale = [n for n, text in schema_documents().items() if not (SCHEMA_DIR / n).exists() or
@@ -269,9 +269,9 @@ def _diff(args: argparse.Namespace) -> int:
     import subprocess
     import tempfile
 
-    from .build import PROJECT_ROOT, build
-    from .diffreport import report
-    from .render import SiteConfig
+    from site_builder.build import build
+    from site_builder.config import PROJECT_ROOT, SiteConfig
+    from site_builder.devtools.diffreport import report
 
     if args.base:
         with tempfile.TemporaryDirectory(prefix="site-diff-") as tmp:
@@ -297,8 +297,8 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from .build import check
-    from .calibrate import CALIBRATION_PATH, calibration_json
+    from site_builder.build import check
+    from site_builder.devtools.calibrate import CALIBRATION_PATH, calibration_json
 
     text = calibration_json(check(args.content))
     if args.check:

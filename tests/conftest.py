@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.load import load_content
+from site_builder.content.load import load_content
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -81,7 +81,7 @@ def catalogue():
 def built_site(tmp_path_factory):
     """The shipped catalogue, built once per test session (base URL of the local test server)."""
     from site_builder.build import build
-    from site_builder.render import SiteConfig
+    from site_builder.config import SiteConfig
 
     out = tmp_path_factory.mktemp("site") / "public"
     build(ROOT / "content", out, SiteConfig(base_url="http://127.0.0.1:8765/"))

@@ -7,8 +7,8 @@ import pytest
 
 from site_builder.build import build
 from site_builder.cli import main
-from site_builder.problems import ContentError
-from site_builder.render import SiteConfig
+from site_builder.config import SiteConfig
+from site_builder.errors import ContentError
 
 from .conftest import FIXTURES, MODEL
 

@@ -1,6 +1,6 @@
 """`make calibrate` must reproduce the committed constants, and the fit must use only calibration rows."""
 
-from site_builder.calibrate import CALIBRATION_PATH, calibration_json, fit_all
+from site_builder.devtools.calibrate import CALIBRATION_PATH, calibration_json, fit_all
 
 
 def test_calibration_json_is_reproduced_exactly(catalogue):

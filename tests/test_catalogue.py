@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from site_builder.check import check_content
+from site_builder.content.check import check_content
 
 from .conftest import ROOT
 

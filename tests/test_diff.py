@@ -4,7 +4,7 @@ import shutil
 
 from site_builder.build import build
 from site_builder.cli import main
-from site_builder.render import SiteConfig
+from site_builder.config import SiteConfig
 
 from .conftest import FIXTURES, MODEL
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from site_builder.estimator import estimate
+from site_builder.estimator.estimate import estimate
 from site_builder.estimator.known_files import KNOWN_FILES
 from site_builder.estimator.memory import apple_gpu_fraction, kv_cache_bytes, usable_bytes
 from site_builder.estimator.tensors import count_params

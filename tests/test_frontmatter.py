@@ -1,7 +1,7 @@
 import pytest
 
-from site_builder.frontmatter import FrontmatterError, split_frontmatter
-from site_builder.yamlsafe import YamlError, load_yaml
+from site_builder.content.frontmatter import FrontmatterError, split_frontmatter
+from site_builder.content.yamlsafe import YamlError, load_yaml
 
 
 def test_splits_yaml_and_body_with_line_numbers():

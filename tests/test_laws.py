@@ -6,13 +6,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from site_builder.estimator import estimate
+from site_builder.content.records import Device
+from site_builder.content.schema import Architecture, DeviceKind, DeviceSpec, ModelCard
+from site_builder.estimator.estimate import estimate
 from site_builder.estimator.memory import kv_cache_bytes
+from site_builder.estimator.quants import STANDARD_QUANTS
 from site_builder.estimator.tiers import tier_rank
 from site_builder.estimator.weights import weights_size
-from site_builder.quants import STANDARD_QUANTS
-from site_builder.records import Device
-from site_builder.schema import Architecture, DeviceKind, DeviceSpec, ModelCard
 
 
 @st.composite
@@ -123,7 +123,7 @@ def test_unaligned_rows_fall_back_like_llama_cpp(catalogue):
 
 
 def test_catalogue_quants_are_ordered_by_size(catalogue):
-    from site_builder.assemble import offered_quants
+    from site_builder.site.views import offered_quants
 
     for model in catalogue.models:
         a = model.card.architecture

@@ -6,7 +6,7 @@ import pytest
 
 from site_builder.build import check
 from site_builder.cli import main
-from site_builder.problems import ContentError
+from site_builder.errors import ContentError
 
 from .conftest import DEVICE, FIXTURES, MODEL
 

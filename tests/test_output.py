@@ -11,8 +11,9 @@ import sys
 import pytest
 
 from site_builder.build import BuildCache, build
-from site_builder.render import Renderer, SiteConfig
-from site_builder.workers import WorkerError
+from site_builder.config import SiteConfig
+from site_builder.output.workers import WorkerError
+from site_builder.site.render import Renderer
 
 from .conftest import FIXTURES, ROOT
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from site_builder.assemble import assemble_site, best_quants
 from site_builder.build import check
+from site_builder.site.views import assemble_site, best_quants
 
 from .conftest import ROOT
 

@@ -6,9 +6,9 @@ import pytest
 
 from site_builder.build import check
 from site_builder.cli import main
-from site_builder.jsonschema import SCHEMA_DIR, schema_documents
-from site_builder.problems import ContentError
-from site_builder.scaffold import architecture_from_config
+from site_builder.devtools.jsonschema import SCHEMA_DIR, schema_documents
+from site_builder.devtools.scaffold import architecture_from_config
+from site_builder.errors import ContentError
 
 from .conftest import FIXTURES
 

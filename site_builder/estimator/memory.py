@@ -7,9 +7,9 @@ from functools import cache
 
 import numpy as np
 
-from ..records import Device
-from ..schema import Architecture, DeviceKind
-from .settings import KV_TYPES, SETTINGS, Settings
+from site_builder.content.records import Device
+from site_builder.content.schema import Architecture, DeviceKind
+from site_builder.estimator.settings import KV_TYPES, SETTINGS, Settings
 
 
 @dataclass(frozen=True)

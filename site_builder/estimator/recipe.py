@@ -17,8 +17,8 @@ from __future__ import annotations
 from functools import cache
 from typing import NamedTuple
 
-from ..quants import QUANTS, STORAGE
-from .tensors import Cat
+from site_builder.estimator.quants import QUANTS, STORAGE
+from site_builder.estimator.tensors import Cat
 
 IQ2_FAMILY = {"IQ2_XXS", "IQ2_XS", "IQ1_S", "IQ2_S", "IQ2_M", "IQ1_M"}
 IQ2_S_OR_M = {"IQ2_S", "IQ2_M"}

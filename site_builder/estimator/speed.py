@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from ..records import Device
-from ..schema import DeviceKind
+from site_builder.content.records import Device
+from site_builder.content.schema import DeviceKind
 
 GPU_VENDORS = ("NVIDIA", "AMD", "Intel", "Apple")
 CLASSES = (*GPU_VENDORS, "TPU", "CPU")

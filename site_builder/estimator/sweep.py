@@ -13,13 +13,19 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..records import Device
-from ..schema import Architecture
-from .memory import has_separate_memory, kv_cache_bytes, kv_read_bytes, overhead_bytes, usable_bytes
-from .settings import SETTINGS, Settings
-from .speed import Calibration, ClassConstants, prefill_flops
-from .tiers import TIERS, Tier, tier_indices
-from .weights import weights_in_device_memory, weights_size
+from site_builder.content.records import Device
+from site_builder.content.schema import Architecture
+from site_builder.estimator.memory import (
+    has_separate_memory,
+    kv_cache_bytes,
+    kv_read_bytes,
+    overhead_bytes,
+    usable_bytes,
+)
+from site_builder.estimator.settings import SETTINGS, Settings
+from site_builder.estimator.speed import Calibration, ClassConstants, prefill_flops
+from site_builder.estimator.tiers import TIERS, Tier, tier_indices
+from site_builder.estimator.weights import weights_in_device_memory, weights_size
 
 
 class Core(NamedTuple):

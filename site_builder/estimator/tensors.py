@@ -14,7 +14,7 @@ from enum import Enum
 from functools import cache
 from typing import NamedTuple
 
-from ..schema import Architecture, Recurrent, RecurrentKind
+from site_builder.content.schema import Architecture, Recurrent, RecurrentKind
 
 
 class Cat(Enum):

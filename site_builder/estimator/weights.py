@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from ..quants import STORAGE
-from ..schema import Architecture
-from .recipe import ModelFacts, Position, position, storage_type
-from .tensors import Cat, block_plan, enumerate_tensors
+from site_builder.content.schema import Architecture
+from site_builder.estimator.quants import STORAGE
+from site_builder.estimator.recipe import ModelFacts, Position, position, storage_type
+from site_builder.estimator.tensors import Cat, block_plan, enumerate_tensors
 
 
 @dataclass(frozen=True)

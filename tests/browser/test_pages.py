@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from site_builder.quants import QUANTS
+from site_builder.estimator.quants import QUANTS
 
 from .conftest import AXE, BASE
 

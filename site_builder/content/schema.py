@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from .quants import QUANT_NAMES
+from site_builder.estimator.quants import QUANT_NAMES
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")
 URL_RE = re.compile(r"^https?://[^\s<>\"'`]+$")

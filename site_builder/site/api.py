@@ -15,12 +15,12 @@ from functools import lru_cache
 import numpy as np
 import orjson
 
-from .assemble import DeviceView, ModelView, Site
-from .estimator import DeviceArrays, Sweep
-from .estimator.speed import device_class
-from .estimator.tiers import TIERS
-from .records import Device
-from .write import Output
+from site_builder.content.records import Device
+from site_builder.estimator.estimate import DeviceArrays, Sweep
+from site_builder.estimator.speed import device_class
+from site_builder.estimator.tiers import TIERS
+from site_builder.output.write import Output
+from site_builder.site.views import DeviceView, ModelView, Site
 
 DEVICE_COLUMNS = ["slug", "usable_mib", "speed_low_factor", "speed_high_factor", "calibrated"]
 

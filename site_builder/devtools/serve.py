@@ -20,10 +20,10 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .build import STATIC, TEMPLATES, BuildCache, build
-from .problems import ContentError
-from .render import SiteConfig, build_date
-from .workers import default_jobs
+from site_builder.build import BuildCache, build
+from site_builder.config import STATIC, TEMPLATES, SiteConfig, build_date
+from site_builder.errors import ContentError
+from site_builder.output.workers import default_jobs
 
 POLL_MS = 100
 SETTLE_S = 0.05  # editors save in several steps: wait until files stop changing

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .workers import run_shares
+from site_builder.output.workers import run_shares
 
 
 class OutputError(ValueError):

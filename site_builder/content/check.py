@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .estimator.tensors import count_params
-from .problems import ContentError, Problem
-from .records import Content
+from site_builder.content.records import Content
+from site_builder.errors import ContentError, Problem
+from site_builder.estimator.tensors import count_params
 
 TOLERANCE = 0.03
 # Publishers round active parameters into model names ("A3B" for 3.5B): only a gross mismatch is an error.

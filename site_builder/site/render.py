@@ -14,56 +14,21 @@ in formatting.FILTERS plus `grid` and `device_models` (fragments.py). Autoescape
 from __future__ import annotations
 
 import hashlib
-import os
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined, select_autoescape
 
-from .api import api_outputs
-from .assemble import Site
-from .estimator.settings import SETTINGS
-from .estimator.tiers import TIERS
-from .formatting import FILTERS
-from .fragments import device_models_html, grid_html, switcher_html
-from .pages import PageSpec, context_path, memory_chart, plan, quant_path, speed_chart
-from .webfiles import web_files
-from .write import Output
-
-
-@dataclass(frozen=True)
-class SiteConfig:
-    base_url: str = "http://127.0.0.1:8000/"
-    title: str = "Can it run?"
-    dev: bool = False  # `make serve`: build errors shown over the page; no Content-Security-Policy meta tag
-    built: str = ""  # date shown as the build's, from SOURCE_DATE_EPOCH (see build_date)
-
-    @property
-    def base_path(self) -> str:
-        path = urlsplit(self.base_url).path or "/"
-        return path if path.endswith("/") else path + "/"
-
-
-def build_date() -> str:
-    """The date a build shows: SOURCE_DATE_EPOCH's (reproducible builds; the Makefile sets it to the last
-    commit's time) or today's, in UTC either way so the time zone cannot change the output."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch.isdigit() else datetime.now(UTC)
-    return moment.date().isoformat()
-
-
-# Scripts, styles, images and fetches from the site's own origin only; no inline script or style (JSON-LD
-# blocks are data, never executed). frame-ancestors is ignored in a <meta> tag, so _headers adds it.
-CSP_META = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
-    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'"
-)
-CSP_HEADER = CSP_META + "; frame-ancestors 'none'"
-
-JINJA_CACHE = Path(__file__).resolve().parent.parent / ".cache" / "jinja"
+from site_builder.config import CSP_HEADER, CSP_META, JINJA_CACHE, PACKAGE, SiteConfig
+from site_builder.estimator.settings import SETTINGS
+from site_builder.estimator.tiers import TIERS
+from site_builder.output.write import Output
+from site_builder.site.api import api_outputs
+from site_builder.site.formatting import FILTERS
+from site_builder.site.fragments import device_models_html, grid_html, switcher_html
+from site_builder.site.sitemap import PageSpec, context_path, memory_chart, plan, quant_path, speed_chart
+from site_builder.site.views import Site
+from site_builder.site.webfiles import web_files
 
 
 def _bytecode_cache() -> FileSystemBytecodeCache | None:
@@ -146,7 +111,7 @@ class Renderer:
 def templates_digest(templates: Path) -> str:
     """Templates and the code that fills them: a change to either re-renders every page."""
     h = hashlib.blake2b(digest_size=16)
-    for folder in (templates, Path(__file__).parent):
+    for folder in (templates, PACKAGE):
         for path in sorted(folder.rglob("*")):
             if path.is_file() and path.suffix in (".html", ".txt", ".xml", ".py", ".json"):
                 h.update(path.as_posix().encode())

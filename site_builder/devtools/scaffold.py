@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .estimator.tensors import count_params
-from .schema import Architecture
+from site_builder.content.schema import Architecture
+from site_builder.estimator.tensors import count_params
 
 TODO = "TODO"
 # Families whose config class ties input and output embeddings unless the file says otherwise.

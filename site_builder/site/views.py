@@ -12,8 +12,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .accuracy import Comparison, decode_comparisons
-from .estimator import (
+from site_builder.content.records import Content, Device, Measurement, ModelEntry
+from site_builder.estimator.estimate import (
     TTFT_PROMPT,
     DeviceArrays,
     Estimate,
@@ -24,17 +24,17 @@ from .estimator import (
     prefill_flops_per_token,
     sweep,
 )
-from .estimator.memory import kv_cache_bytes, max_contexts, overhead_bytes, usable_bytes
-from .estimator.settings import CONTEXT_PRESETS
-from .estimator.speed import Calibration, load_calibration
-from .estimator.sweep import Columns
-from .estimator.tensors import count_params
-from .estimator.tiers import TIERS, Tier
-from .estimator.weights import weights_size
-from .markdown import render_markdown
-from .methodology import Methodology, build_methodology
-from .quants import DEFAULT_QUANT, QUANTS, STANDARD_QUANTS, Quality, QuantFormat, quality
-from .records import Content, Device, Measurement, ModelEntry
+from site_builder.estimator.accuracy import Comparison, decode_comparisons
+from site_builder.estimator.memory import kv_cache_bytes, max_contexts, overhead_bytes, usable_bytes
+from site_builder.estimator.quants import DEFAULT_QUANT, QUANTS, STANDARD_QUANTS, Quality, QuantFormat, quality
+from site_builder.estimator.settings import CONTEXT_PRESETS
+from site_builder.estimator.speed import Calibration, load_calibration
+from site_builder.estimator.sweep import Columns
+from site_builder.estimator.tensors import count_params
+from site_builder.estimator.tiers import TIERS, Tier
+from site_builder.estimator.weights import weights_size
+from site_builder.site.markdown import render_markdown
+from site_builder.site.methodology import Methodology, build_methodology
 
 FULL_PRECISION = ("F16", "BF16")
 TIER_INDEX = {t.letter: i for i, t in enumerate(TIERS)}

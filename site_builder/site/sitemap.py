@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from .assemble import ModelView, Site, best_estimate, best_quants
-from .charts import bars
-from .formatting import context as ctx_label
-from .quants import FORMATS, LLAMA31_8B_FILE_BPW, quality
+from site_builder.estimator.quants import FORMATS, LLAMA31_8B_FILE_BPW, quality
+from site_builder.site.charts import bars
+from site_builder.site.formatting import context as ctx_label
+from site_builder.site.views import ModelView, Site, best_estimate, best_quants
 
 # Editorial choices, each with a fallback when the catalogue lacks them.
 # Devices people ask about most, one or two per price class: the speed chart on model pages shows these.

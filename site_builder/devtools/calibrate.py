@@ -12,17 +12,16 @@ import json
 import math
 import statistics
 from dataclasses import dataclass
-from pathlib import Path
 
-from .estimator import prefill_flops_per_token
-from .estimator.memory import kv_read_bytes
-from .estimator.speed import CLASSES, device_class
-from .estimator.weights import weights_size
-from .records import Content, Device, Measurement, ModelEntry
+from site_builder.config import CALIBRATION_PATH  # noqa: F401 (the CLI reads it from here)
+from site_builder.content.records import Content, Device, Measurement, ModelEntry
+from site_builder.estimator.estimate import prefill_flops_per_token
+from site_builder.estimator.memory import kv_read_bytes
+from site_builder.estimator.speed import CLASSES, device_class
+from site_builder.estimator.weights import weights_size
 
 SHORT_DECODE_MAX = 512  # "decode at short context": tg128 and tg512 rows
 MIN_DEVICES = 3  # a class needs measurements on this many devices to get constants of its own
-CALIBRATION_PATH = Path(__file__).parent / "estimator" / "calibration.json"
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .schema import BenchmarkSet, DeviceSpec, ModelCard
+from site_builder.config import SCHEMA_DIR
+from site_builder.content.schema import BenchmarkSet, DeviceSpec, ModelCard
 
 SCHEMAS = {"model": ModelCard, "device": DeviceSpec, "benchmark": BenchmarkSet}
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
 
 
 def schema_documents() -> dict[str, str]:

@@ -15,11 +15,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from .frontmatter import FrontmatterError, split_frontmatter
-from .problems import ContentError, Problem
-from .records import Content, Device, Measurement, ModelEntry
-from .schema import SLUG_RE, BenchmarkSet, DeviceSpec, FieldProblems, ModelCard
-from .yamlsafe import Loaded, YamlError, dotted, load_yaml
+from site_builder.content.frontmatter import FrontmatterError, split_frontmatter
+from site_builder.content.records import Content, Device, Measurement, ModelEntry
+from site_builder.content.schema import SLUG_RE, BenchmarkSet, DeviceSpec, FieldProblems, ModelCard
+from site_builder.content.yamlsafe import Loaded, YamlError, dotted, load_yaml
+from site_builder.errors import ContentError, Problem
 
 KINDS = {"models": ModelCard, "devices": DeviceSpec, "benchmarks": BenchmarkSet}
 MAX_FILE_BYTES = 256 * 1024

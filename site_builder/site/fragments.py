@@ -13,12 +13,12 @@ from functools import lru_cache
 import numpy as np
 from markupsafe import Markup, escape
 
-from .assemble import Grid, ModelView
-from .estimator import DeviceArrays
-from .estimator.tiers import TIERS, Tier
-from .formatting import context, gib, gib_many, percent, seconds, tok_s, tok_s_many
-from .pages import context_path, quant_path
-from .records import Measurement, ModelEntry
+from site_builder.content.records import Measurement, ModelEntry
+from site_builder.estimator.estimate import DeviceArrays
+from site_builder.estimator.tiers import TIERS, Tier
+from site_builder.site.formatting import context, gib, gib_many, percent, seconds, tok_s, tok_s_many
+from site_builder.site.sitemap import context_path, quant_path
+from site_builder.site.views import Grid, ModelView
 
 FULL_HEAD = '<th scope="col">Largest context</th><th scope="col">First token, 4K prompt</th>'
 HEAD = (

@@ -5,9 +5,9 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
-from .calibrate import SHORT_DECODE_MAX, Point, points, quantile
-from .estimator.speed import CLASSES, Calibration
-from .records import Content
+from site_builder.content.records import Content
+from site_builder.devtools.calibrate import SHORT_DECODE_MAX, Point, points, quantile
+from site_builder.estimator.speed import CLASSES, Calibration
 
 TARGET_MEDIAN = 0.10
 TARGET_P90 = 0.25

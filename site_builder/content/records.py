@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from functools import cached_property
 
-from .schema import BenchmarkRow, BenchmarkSet, DeviceKind, DeviceSpec, ModelCard
+from site_builder.content.schema import BenchmarkRow, BenchmarkSet, DeviceKind, DeviceSpec, ModelCard
 
 
 @dataclass(frozen=True, eq=False)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape, quoteattr
 
-from .assemble import Site
-from .pages import PageInfo
+from site_builder.site.sitemap import PageInfo
+from site_builder.site.views import Site
 
 FEED_SIZE = 30
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .accuracy import (
+from site_builder.content.records import Content, ModelEntry
+from site_builder.content.schema import Architecture
+from site_builder.estimator.accuracy import (
     ClassAccuracy,
     Comparison,
     by_class,
@@ -12,13 +14,11 @@ from .accuracy import (
     largest_misses,
     prefill_comparisons,
 )
-from .charts import Series, scatter_log
-from .estimator.known_files import KNOWN_FILES, KnownFile
-from .estimator.memory import kv_cache_bytes, overhead_bytes
-from .estimator.speed import CLASSES, Calibration
-from .estimator.weights import weights_size
-from .records import Content, ModelEntry
-from .schema import Architecture
+from site_builder.estimator.known_files import KNOWN_FILES, KnownFile
+from site_builder.estimator.memory import kv_cache_bytes, overhead_bytes
+from site_builder.estimator.speed import CLASSES, Calibration
+from site_builder.estimator.weights import weights_size
+from site_builder.site.charts import Series, scatter_log
 
 OVERHEAD_EXAMPLE = "llama-3-8b-instruct"
 KV_EXAMPLES = ("mistral-7b-instruct-v0-3", "gemma-2-9b-it", "gemma-3-27b-it", "gpt-oss-20b", "deepseek-v3",
