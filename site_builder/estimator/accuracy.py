@@ -6,8 +6,8 @@ import statistics
 from dataclasses import dataclass
 
 from site_builder.content.records import Content
-from site_builder.devtools.calibrate import SHORT_DECODE_MAX, Point, points, quantile
-from site_builder.estimator.speed import CLASSES, Calibration
+from site_builder.estimator.measured import SHORT_DECODE_MAX, Point, points, quantile
+from site_builder.estimator.speed import CLASSES, Calibration, decode_seconds
 
 TARGET_MEDIAN = 0.10
 TARGET_P90 = 0.25
@@ -51,8 +51,7 @@ def decode_comparisons(
         if short is not None and (p.tokens <= SHORT_DECODE_MAX) != short:
             continue
         c = cal.for_device(p.device)
-        seconds = p.peak_seconds / c.bandwidth_efficiency + c.fixed_ms / 1000
-        out.append(Comparison(p, 1 / seconds))
+        out.append(Comparison(p, 1 / decode_seconds(p.peak_seconds, c.bandwidth_efficiency, c.fixed_ms / 1000)))
     return out
 
 

@@ -12,10 +12,9 @@ from site_builder.content.schema import Architecture, ModelCard
 from site_builder.estimator.memory import has_separate_memory, max_contexts, overhead_bytes, usable_bytes
 from site_builder.estimator.settings import DEFAULT_CONTEXT, SETTINGS, Settings
 from site_builder.estimator.speed import Calibration, ClassConstants, load_calibration, prefill_tok_s
-from site_builder.estimator.sweep import Core, DeviceArrays, Sweep, device_arrays, sweep
+from site_builder.estimator.sweep import Core, device_arrays, sweep
 from site_builder.estimator.tensors import count_params
 from site_builder.estimator.weights import weights_in_device_memory, weights_size
-
 
 TTFT_PROMPT = 4096
 

@@ -63,6 +63,13 @@ def calibration_from_dict(raw: dict) -> Calibration:
     return Calibration(classes, pooled, raw["fitted_on"], raw.get("format_cost", {}))
 
 
+def decode_seconds(peak_seconds, efficiency, fixed_s):
+    """Seconds per generated token: the time its bytes take at the spec bandwidth (`peak_seconds`), over the
+    share of that bandwidth a decode step achieves, plus the per-token cost that does not scale with bytes.
+    The sweep (numpy arrays), the calibration fit and the accuracy tables all use this one formula."""
+    return peak_seconds / efficiency + fixed_s
+
+
 def prefill_flops(fp16_tflops: float | None, c: ClassConstants) -> float | None:
     """FLOP/s a device sustains in prefill: calibrated efficiency x spec FP16 throughput; None if unknown."""
     if not fp16_tflops or not c.prefill_efficiency:

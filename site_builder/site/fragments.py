@@ -14,7 +14,7 @@ import numpy as np
 from markupsafe import Markup, escape
 
 from site_builder.content.records import Measurement, ModelEntry
-from site_builder.estimator.estimate import DeviceArrays
+from site_builder.estimator.sweep import DeviceArrays
 from site_builder.estimator.tiers import TIERS, Tier
 from site_builder.site.formatting import context, gib, gib_many, percent, seconds, tok_s, tok_s_many
 from site_builder.site.sitemap import context_path, quant_path

@@ -13,18 +13,9 @@ from typing import NamedTuple
 import numpy as np
 
 from site_builder.content.records import Content, Device, Measurement, ModelEntry
-from site_builder.estimator.estimate import (
-    TTFT_PROMPT,
-    DeviceArrays,
-    Estimate,
-    Sweep,
-    context_for,
-    device_arrays,
-    from_core,
-    prefill_flops_per_token,
-    sweep,
-)
 from site_builder.estimator.accuracy import Comparison, decode_comparisons
+from site_builder.estimator.estimate import TTFT_PROMPT, Estimate, context_for, from_core, prefill_flops_per_token
+from site_builder.estimator.sweep import DeviceArrays, Sweep, device_arrays, sweep
 from site_builder.estimator.memory import kv_cache_bytes, max_contexts, overhead_bytes, usable_bytes
 from site_builder.estimator.quants import DEFAULT_QUANT, QUANTS, STANDARD_QUANTS, Quality, QuantFormat, quality
 from site_builder.estimator.settings import CONTEXT_PRESETS
