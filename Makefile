@@ -14,8 +14,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+PORT ?= 8000
 serve: $(STAMP)
-	$(BIN)/site-builder serve
+	$(BIN)/site-builder serve --port $(PORT)
 
 BASE_URL ?= http://127.0.0.1:8000/
 build: $(STAMP)

@@ -10,10 +10,8 @@ import threading
 from dataclasses import asdict
 from pathlib import Path
 
-from jinja2 import TemplateError, TemplateSyntaxError
-
-from site_builder.errors import ContentError
-from site_builder.output.write import OutputError
+from site_builder.errors import ContentError, OutputError, TemplateProblem
+from site_builder.output.workers import WorkerError
 
 
 def run() -> None:
@@ -37,12 +35,10 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except ContentError as exc:
         print(exc.report(), file=sys.stderr)
-    except OutputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-    except TemplateSyntaxError as exc:
-        print(f"templates/{exc.name}:{exc.lineno}: template: {exc.message}", file=sys.stderr)
-    except TemplateError as exc:
-        print(f"error: template: {exc}", file=sys.stderr)
+    except (OutputError, WorkerError) as exc:
+        print(f"error: {exc}; nothing written", file=sys.stderr)
+    except TemplateProblem as exc:
+        print(f"{exc.line_text}\nerror: a template failed; nothing written", file=sys.stderr)
     except KeyboardInterrupt:
         print("interrupted; the previous site is untouched", file=sys.stderr)
     except BrokenPipeError:  # output piped into `head` and the like: stop quietly

@@ -51,8 +51,8 @@ def test_stray_files_are_ignored_with_a_notice(tree):
     content = check(content_dir, notices)
     assert len(content.models) == 1
     assert notices == [
-        "content/models/.DS_Store: ignored (not a content file)",
-        "content/models/test-7b.md~: ignored (not a content file)",
+        "content/models/.DS_Store: ignored (editor backup or hidden file)",
+        "content/models/test-7b.md~: ignored (editor backup or hidden file)",
     ]
 
 

@@ -13,7 +13,7 @@ import pytest
 from site_builder.build import build, check
 from site_builder.cli import main
 from site_builder.config import SiteConfig
-from site_builder.content.load import MAX_FILE_BYTES
+from site_builder.content.validate import MAX_FILE_BYTES
 from site_builder.errors import ContentError
 
 from .conftest import DEVICE, MODEL, write_tree

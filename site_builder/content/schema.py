@@ -168,7 +168,7 @@ class Architecture(Strict):
         if self.ffn_layers is not None and self.ffn_layers > self.layers:
             problems.append(("ffn_layers", f"cannot exceed layers ({self.layers})"))
         if (self.moe_layer_step or self.shared_expert_intermediate_size or self.expert_format) and not self.experts:
-            problems.append(("experts", "required with moe_layer_step, shared_expert_intermediate_size or expert_format"))
+            problems.append(("experts", "required by moe_layer_step, shared_expert_intermediate_size, expert_format"))
         if self.kv_lora_rank and not (self.qk_rope_head_dim and self.qk_nope_head_dim and self.v_head_dim):
             problems.append(
                 ("kv_lora_rank", "latent attention also needs qk_rope_head_dim, qk_nope_head_dim, v_head_dim")
@@ -190,6 +190,7 @@ class Architecture(Strict):
         return bool(self.kv_lora_rank)
 
 
+Tag = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=40)]
 HfRepo = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=120)]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=100)]
 
@@ -201,10 +202,13 @@ class GgufRepo(Strict):
     quants: Annotated[list[QuantName], Field(min_length=1)]
 
 
+OLLAMA_TAG = r"^[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)?(:[A-Za-z0-9._-]+)?$"
+
+
 class OllamaTag(Strict):
     """A tag in Ollama's library (ollama.com/library) and the GGUF format it pulls."""
 
-    tag: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)?(:[A-Za-z0-9._-]+)?$", max_length=80)]
+    tag: Annotated[str, Field(pattern=OLLAMA_TAG, max_length=80)]
     quant: QuantName
 
 
@@ -233,7 +237,7 @@ class ModelCard(Strict):
     summary: Annotated[str, Field(min_length=1, max_length=400)]
     run_command: Annotated[str, Field(max_length=200)] | None = None
     links: dict[Text, HttpUrl] = {}
-    tags: Annotated[list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=40)]], Field(max_length=20)] = []
+    tags: Annotated[list[Tag], Field(max_length=20)] = []
     quants: list[QuantName] | None = None
     gguf: Annotated[list[GgufRepo], Field(max_length=10)] = []
     ollama: Annotated[list[OllamaTag], Field(max_length=30)] = []
@@ -273,6 +277,7 @@ KIND_LABELS = {
     DeviceKind.TPU: "TPU",
     DeviceKind.CPU: "CPU only",
 }
+
 
 class FormFactor(StrEnum):
     DESKTOP = "desktop"
@@ -353,13 +358,14 @@ class BenchmarkSet(Strict):
     def _devices(self) -> BenchmarkSet:
         missing = [i for i, row in enumerate(self.rows) if row.device is None]
         if missing and not self.relative:
-            raise FieldProblems([(f"rows[{missing[0]}].device", "required unless the set is `relative: true`")])
+            raise FieldProblems([(("rows", missing[0], "device"), "required unless the set is `relative: true`")])
         return self
 
 
 class FieldProblems(ValueError):
-    """Several cross-field problems from one validator, each tied to its own field."""
+    """Several cross-field problems from one validator, each tied to its own field: a name, or a path of keys and
+    indices below the validated object."""
 
-    def __init__(self, problems: list[tuple[str, str]]):
-        self.problems = problems
-        super().__init__("; ".join(f"{f}: {m}" for f, m in problems))
+    def __init__(self, problems: list[tuple[str | tuple, str]]):
+        self.problems = [((f,) if isinstance(f, str) else tuple(f), m) for f, m in problems]
+        super().__init__("; ".join(f"{'.'.join(map(str, f))}: {m}" for f, m in self.problems))

@@ -25,6 +25,7 @@ STANDARD_TAGS = {
 }
 BOOLEAN_WORDS = {"yes", "no", "on", "off", "y", "n"}
 MAX_NODES = 50_000
+MAX_DEPTH = 32  # content nests three levels deep; anything far deeper is an accident or an attack
 # libyaml's parser when PyYAML was built with it (much faster); it composes the same nodes and marks.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -72,6 +73,9 @@ class _Walker:
         self.visited += 1
         if self.visited > MAX_NODES:
             raise YamlError([YamlIssue(self.line_of(node), dotted(path), "document too large (alias expansion?)")])
+        if len(path) > MAX_DEPTH:
+            message = f"nested more than {MAX_DEPTH} levels deep (a recursive alias?)"
+            raise YamlError([YamlIssue(self.line_of(node), dotted(path[:1]), message)])
         if node.tag not in STANDARD_TAGS:
             self.issues.append(YamlIssue(self.line_of(node), dotted(path), f"YAML tag {node.tag!r} is not allowed"))
             return None
@@ -134,6 +138,8 @@ def load_yaml(text: str, first_line: int = 1) -> Loaded:
     """Parse one YAML document; raise YamlError with every issue found."""
     try:
         root = yaml.compose(text, Loader=_LOADER)
+    except RecursionError:  # PyYAML composes nested collections recursively
+        raise YamlError([YamlIssue(first_line, "", "YAML nested too deeply to read")]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = (mark.line + first_line) if mark else first_line

@@ -11,9 +11,11 @@ Livereload provides the HTTP server and the browser side of reloading; its own w
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
+import socket
 import sys
 import time
 import traceback
@@ -95,6 +97,22 @@ def rebuild(content_dir: Path, out_dir: Path, config: SiteConfig, state: DevStat
     return False
 
 
+def port_problem(host: str, port: int) -> str | None:
+    """A one-line reason the server could not listen on host:port, or None. Checked before the first build, so
+    a busy port is reported at once instead of as a traceback after it."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            reason = (
+                "is in use (another `make serve`?)"
+                if exc.errno == errno.EADDRINUSE
+                else f"cannot be used ({exc.strerror})"
+            )
+            return f"error: port {port} on {host} {reason}; pick another: make serve PORT={port + 1}"
+    return None
+
+
 def _stop(signum, frame):
     raise KeyboardInterrupt
 
@@ -125,6 +143,9 @@ def serve(content_dir: Path, out_dir: Path, host: str, port: int, jobs: int | No
     from livereload.watcher import Watcher
     from tornado import ioloop, web
 
+    if (busy := port_problem(host, port)) is not None:
+        print(busy, file=sys.stderr)
+        return 2
     config = SiteConfig(base_url=f"http://{host}:{port}/", dev=True, built=build_date())
     state, jobs = DevState(), jobs or default_jobs()
     folders = [content_dir, TEMPLATES, STATIC]

@@ -7,6 +7,7 @@ hand-tuned.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -38,6 +39,7 @@ class Calibration:
     pooled: ClassConstants
     fitted_on: str
     format_cost: dict[str, float]  # decode time per byte relative to Q8_0/F16 (dequantization work)
+    digest: str = ""  # of the JSON it was read from: what caches of estimates key on
 
     def for_device(self, device: Device) -> ClassConstants:
         return self.classes.get(device_class(device)) or self.pooled
@@ -53,14 +55,14 @@ def device_class(device: Device) -> str:
 
 @cache
 def load_calibration() -> Calibration:
-    raw = json.loads(resources.files("site_builder.estimator").joinpath("calibration.json").read_text())
-    return calibration_from_dict(raw)
+    text = resources.files("site_builder.estimator").joinpath("calibration.json").read_text()
+    return calibration_from_dict(json.loads(text), hashlib.blake2b(text.encode(), digest_size=16).hexdigest())
 
 
-def calibration_from_dict(raw: dict) -> Calibration:
+def calibration_from_dict(raw: dict, digest: str = "") -> Calibration:
     classes = {name: ClassConstants(name=name, **values) for name, values in raw["classes"].items()}
     pooled = ClassConstants(name="pooled", **raw["pooled"])
-    return Calibration(classes, pooled, raw["fitted_on"], raw.get("format_cost", {}))
+    return Calibration(classes, pooled, raw["fitted_on"], raw.get("format_cost", {}), digest)
 
 
 def decode_seconds(peak_seconds, efficiency, fixed_s):

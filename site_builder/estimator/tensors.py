@@ -131,7 +131,6 @@ def _not_loaded(t: Tensor) -> Tensor:
     return Tensor(t.cat, t.layer, t.ncols, t.weights, t.experts, t.active_experts, False, t.embedding)
 
 
-
 def _attention(a: Architecture, layer: int) -> list[Tensor]:
     h, heads, kv = a.hidden_size, a.attention_heads, a.kv_heads
     if a.is_mla:

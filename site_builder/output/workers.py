@@ -44,10 +44,21 @@ def run_shares(work: Callable[[Any], Any], shares: list) -> list:
         reports = [_wait(child) for child in children]
         if len(shares) > 1:
             gc.unfreeze()
-    failures = [text for ok, text in reports if not ok]
+    failures = [failure for ok, failure in reports if not ok]
     if failures:
-        raise WorkerError("a build worker failed:\n" + "\n".join(failures))
+        raise failures[0]  # the same exception the worker raised: a located problem stays one line
     return ([first] if shares else []) + [result for _, result in reports]
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """The exception to re-raise in the parent: itself when it pickles (the project's located problems do),
+    else a WorkerError naming it in one line."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:
+        last = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        return WorkerError(f"a build worker failed: {last}")
 
 
 def _fork(work: Callable[[Any], Any], share) -> tuple[int, int]:
@@ -58,8 +69,8 @@ def _fork(work: Callable[[Any], Any], share) -> tuple[int, int]:
         status = 0
         try:
             payload = pickle.dumps((True, work(share)))
-        except BaseException:
-            payload, status = pickle.dumps((False, traceback.format_exc())), 1
+        except BaseException as exc:
+            payload, status = pickle.dumps((False, _portable(exc))), 1
         try:
             with os.fdopen(write, "wb") as pipe:
                 pipe.write(payload)
@@ -76,5 +87,5 @@ def _wait(child: tuple[int, int]) -> tuple[bool, Any]:
     _, status = os.waitpid(pid, 0)
     code = os.waitstatus_to_exitcode(status)
     if not payload:
-        return False, f"worker {pid} ended with status {code} and no report"
+        return False, WorkerError(f"a build worker (process {pid}) ended with status {code} and no report")
     return pickle.loads(payload)

@@ -22,11 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from site_builder.errors import OutputError
 from site_builder.output.workers import run_shares
-
-
-class OutputError(ValueError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -38,8 +35,10 @@ class Output:
 
 @dataclass
 class OutputState:
-    """What a serving process knows about the output folder between builds."""
+    """What a serving process knows about the output folder between builds; a one-shot build's is empty and
+    `serving` False (then the retired folder is deleted and nothing is remembered)."""
 
+    serving: bool = False
     keys: dict[str, object] = field(default_factory=dict)  # path -> key the live file was made from
     live: dict[str, str] | None = None  # path -> digest of every file in the live folder
     spare: Path | None = None  # the folder the last swap retired, kept to build into next time
@@ -67,11 +66,10 @@ def check_output_dir(out_dir: Path, protected: list[Path]) -> None:
             raise OutputError(f"refusing to replace {out}: it contains {p}")
 
 
-def write_outputs(outputs: list[Output], out_dir: Path, state: OutputState | None = None, jobs: int = 1) -> WriteReport:
-    """Make the outputs (in `jobs` processes) into a staging folder and swap it in. With a `state` (serving),
-    reuse what it knows and keep the retired folder; without one, build afresh and delete the old site."""
-    serving = state is not None
-    state = state if serving else OutputState()
+def write_outputs(outputs: list[Output], out_dir: Path, state: OutputState, jobs: int = 1) -> WriteReport:
+    """Make the outputs (in `jobs` processes) into a staging folder and swap it in. A serving `state` reuses
+    what it knows and keeps the retired folder; a one-shot one builds afresh and deletes the old site."""
+    serving = state.serving
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     live = state.live if state.live is not None and out_dir.is_dir() else {}

@@ -16,8 +16,8 @@ import numpy as np
 import orjson
 
 from site_builder.content.records import Device
-from site_builder.estimator.sweep import DeviceArrays, Sweep
 from site_builder.estimator.speed import device_class
+from site_builder.estimator.sweep import DeviceArrays, Sweep
 from site_builder.estimator.tiers import TIERS
 from site_builder.output.write import Output
 from site_builder.site.views import DeviceView, ModelView, Site

@@ -17,9 +17,17 @@ import hashlib
 from functools import partial
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemBytecodeCache,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    select_autoescape,
+)
 
 from site_builder.config import CSP_HEADER, CSP_META, JINJA_CACHE, PACKAGE, SiteConfig
+from site_builder.errors import TemplateProblem
 from site_builder.estimator.settings import SETTINGS
 from site_builder.estimator.tiers import TIERS
 from site_builder.output.write import Output
@@ -66,18 +74,27 @@ def make_environment(templates: Path, config: SiteConfig) -> Environment:
     return env
 
 
-class Renderer:
-    """Every output of one site (pages, API documents, web files), each with the key it is made from.
-    `make serve` passes the same `env_cache` every build, so templates are compiled again only when changed."""
+class TemplateCache:
+    """The compiled Jinja environment, kept by `make serve`: made again only when a template, the code that
+    fills them or the site config changes."""
 
-    def __init__(self, site: Site, templates: Path, config: SiteConfig, env_cache: dict | None = None):
+    def __init__(self) -> None:
+        self.salt: tuple | None = None
+        self.env: Environment | None = None
+
+    def environment(self, templates: Path, config: SiteConfig) -> tuple[tuple, Environment]:
+        salt = (templates_digest(templates), config)
+        if salt != self.salt:
+            self.salt, self.env = salt, make_environment(templates, config)
+        return salt, self.env
+
+
+class Renderer:
+    """Every output of one site (pages, API documents, web files), each with the key it is made from."""
+
+    def __init__(self, site: Site, templates: Path, config: SiteConfig, cache: TemplateCache):
         self.site, self.config = site, config
-        self.salt = (templates_digest(templates), config)
-        env_cache = {} if env_cache is None else env_cache
-        if self.salt not in env_cache:
-            env_cache.clear()
-            env_cache[self.salt] = make_environment(templates, config)
-        self.env = env_cache[self.salt]
+        self.salt, self.env = cache.environment(templates, config)
         self.info = {
             "title": config.title,
             "base_url": config.base_url,
@@ -94,7 +111,10 @@ class Renderer:
         self.specs = list(plan(site, config.title, config.base_url))
 
     def page(self, spec: PageSpec) -> str:
-        return self.env.get_template(spec.template).render(site=self.info, page=spec.info, **spec.context())
+        try:
+            return self.env.get_template(spec.template).render(site=self.info, page=spec.info, **spec.context())
+        except TemplateError as exc:
+            raise TemplateProblem.from_exception(exc, spec.template, spec.output) from None
 
     def outputs(self) -> list[Output]:
         pages = [Output(s.output, (self.salt, s.key, s.info), partial(self.page, s)) for s in self.specs]
@@ -105,7 +125,17 @@ class Renderer:
     def compile_templates(self) -> None:
         """Compile every template up front, so that forked workers share the work."""
         for name in sorted({spec.template for spec in self.specs} | {"llms.txt", "404.html"}):
-            self.env.get_template(name)
+            try:
+                self.env.get_template(name)
+            except TemplateError as exc:
+                raise TemplateProblem.from_exception(exc, name, None) from None
+
+
+def site_outputs(site: Site, templates: Path, config: SiteConfig, cache: TemplateCache, jobs: int) -> list[Output]:
+    renderer = Renderer(site, templates, config, cache)
+    if jobs > 1:
+        renderer.compile_templates()
+    return renderer.outputs()
 
 
 def templates_digest(templates: Path) -> str:

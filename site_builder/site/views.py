@@ -6,6 +6,7 @@ its API document and the device pages all read from that sweep.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import NamedTuple
@@ -15,12 +16,11 @@ import numpy as np
 from site_builder.content.records import Content, Device, Measurement, ModelEntry
 from site_builder.estimator.accuracy import Comparison, decode_comparisons
 from site_builder.estimator.estimate import TTFT_PROMPT, Estimate, context_for, from_core, prefill_flops_per_token
-from site_builder.estimator.sweep import DeviceArrays, Sweep, device_arrays, sweep
 from site_builder.estimator.memory import kv_cache_bytes, max_contexts, overhead_bytes, usable_bytes
 from site_builder.estimator.quants import DEFAULT_QUANT, QUANTS, STANDARD_QUANTS, Quality, QuantFormat, quality
 from site_builder.estimator.settings import CONTEXT_PRESETS
 from site_builder.estimator.speed import Calibration, load_calibration
-from site_builder.estimator.sweep import Columns
+from site_builder.estimator.sweep import Columns, DeviceArrays, Sweep, device_arrays, sweep
 from site_builder.estimator.tensors import count_params
 from site_builder.estimator.tiers import TIERS, Tier
 from site_builder.estimator.weights import weights_size
@@ -314,22 +314,56 @@ def best_estimate(view: ModelView, index: int, device: Device, quant: str) -> Es
     return from_core(view.card, view.slug, quant, device, view.context, "f16", c)
 
 
-def assemble_site(content: Content, cal: Calibration | None = None, cache: dict | None = None) -> Site:
+class ViewCache:
+    """What `make serve` keeps of the assembly between builds: each model's view and the measurement tables,
+    with the digests they were made from. Entries of models that are gone are dropped, so it never grows."""
+
+    def __init__(self) -> None:
+        self.models: dict[str, tuple[tuple, ModelView]] = {}
+        self.measured: tuple[tuple, dict, Methodology] | None = None
+
+    def model(self, slug: str, key: tuple, make: Callable[[], ModelView]) -> ModelView:
+        hit = self.models.get(slug)
+        if hit is None or hit[0] != key:
+            hit = self.models[slug] = (key, make())
+        return hit[1]
+
+    def measurements(self, key: tuple, make: Callable[[], tuple[dict, Methodology]]) -> tuple[dict, Methodology]:
+        if self.measured is None or self.measured[0] != key:
+            self.measured = (key, *make())
+        return self.measured[1], self.measured[2]
+
+    def keep_only(self, slugs: set[str]) -> None:
+        for gone in self.models.keys() - slugs:
+            del self.models[gone]
+
+
+class NoViewCache(ViewCache):
+    """One-shot builds: everything is made once."""
+
+    def model(self, slug: str, key: tuple, make: Callable[[], ModelView]) -> ModelView:
+        return make()
+
+    def measurements(self, key: tuple, make: Callable[[], tuple[dict, Methodology]]) -> tuple[dict, Methodology]:
+        return make()
+
+
+def assemble_site(content: Content, cache: ViewCache | None = None, cal: Calibration | None = None) -> Site:
     """`cache` (kept by `make serve`) reuses the views of models whose file, the devices and the measurements
     are unchanged since the last build."""
     cal = cal or load_calibration()
+    cache = cache if cache is not None else NoViewCache()
     places = device_arrays(content.devices, cal)
-    cache = {} if cache is None else cache
-    models = []
-    for m in content.models:
-        key = (m.digest, content.devices_digest, content.benchmarks_digest, id(cal))
-        if cache.get(m.slug, (None,))[0] != key:
-            cache[m.slug] = (key, model_view(m, content, cal, places))
-        models.append(cache[m.slug][1])
-    models = tuple(models)
+    shared = (content.devices_digest, content.benchmarks_digest, cal.digest)
+    models = tuple(
+        cache.model(m.slug, (m.digest, *shared), lambda m=m: model_view(m, content, cal, places))
+        for m in content.models
+    )
+    cache.keep_only({m.slug for m in content.models})
     table = best_table(models, [view.best for view in models])
     listing = tuple((m.slug, m.name, m.card.params_b) for m in table.models)
-    measured, method = _measured_and_methodology(content, cal, cache)
+    everything = (content.models_digest, *shared)
+    measured, method = cache.measurements(everything, lambda: _measured_and_methodology(content, cal))
     devices = tuple(
         device_view(d, i, table, places, listing, measured.get(d.slug, ()) + measured.get(d.base_slug, ()))
         for i, d in enumerate(content.devices)
@@ -337,15 +371,10 @@ def assemble_site(content: Content, cal: Calibration | None = None, cache: dict 
     return Site(models=models, devices=devices, content=content, calibration=cal, methodology=method)
 
 
-def _measured_and_methodology(content: Content, cal: Calibration, cache: dict) -> tuple[dict, Methodology]:
-    """Measurements beside our estimates, and the methodology page's figures: both walk every measurement,
-    so `make serve` keeps them until a model, device or measurement file changes."""
-    key = (content.models_digest, content.devices_digest, content.benchmarks_digest, id(cal))
-    hit = cache.get(("measured",))
-    if hit is None or hit[0] != key:
-        measured = comparisons_by_device(decode_comparisons(content, cal, short=None, calibration_only=False))
-        hit = cache[("measured",)] = (key, measured, build_methodology(content, cal))
-    return hit[1], hit[2]
+def _measured_and_methodology(content: Content, cal: Calibration) -> tuple[dict, Methodology]:
+    """Measurements beside our estimates, and the methodology page's figures: both walk every measurement."""
+    measured = comparisons_by_device(decode_comparisons(content, cal, short=None, calibration_only=False))
+    return measured, build_methodology(content, cal)
 
 
 def model_view(entry: ModelEntry, content: Content, cal: Calibration, places: DeviceArrays) -> ModelView:
