@@ -47,8 +47,8 @@ def discover(content_dir: Path) -> Discovery:
         if folder.is_dir():
             _discover_kind(folder, kind, content_dir, out)
     if not out.files and not out.problems:
-        out.problems.append(Problem(shown_root, 1, "file", "holds no content files (models/<slug>.md, "
-                                    "devices/<slug>.md, benchmarks/<slug>.md): is this the content folder?"))  # fmt: skip
+        message = "holds no content files (models/<slug>.md, devices/, benchmarks/): is this the content folder?"
+        out.problems.append(Problem(shown_root, 1, "file", message))
     return out
 
 

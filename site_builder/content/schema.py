@@ -11,7 +11,7 @@ import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from site_builder.estimator.quants import QUANT_NAMES
 
@@ -55,8 +55,6 @@ PosInt = Annotated[int, Field(gt=0)]
 PosFloat = Annotated[float, Field(gt=0)]
 Sources = Annotated[list[Source], Field(min_length=1)]
 
-
-_HASHES: dict[int, tuple[object, int]] = {}
 
 Count = Annotated[int, Field(ge=0, le=100_000)]
 Width = Annotated[int, Field(gt=0, le=1_000_000)]
@@ -135,12 +133,15 @@ class Architecture(Strict):
     qk_nope_head_dim: Width | None = None
     v_head_dim: Width | None = None
 
+    _hash: int = PrivateAttr(default=0)
+
+    def model_post_init(self, context: object) -> None:
+        # The estimator's caches key on architectures by value; hashing every field on each lookup is slow, so the
+        # hash is computed once, with the object.
+        self._hash = hash(tuple(self.__dict__.values()))
+
     def __hash__(self) -> int:
-        # The estimator's caches key on architectures; pydantic would rehash every field on each lookup.
-        entry = _HASHES.get(id(self))
-        if entry is None or entry[0] is not self:
-            entry = _HASHES[id(self)] = (self, hash(tuple(self.__dict__.values())))
-        return entry[1]
+        return self._hash
 
     @model_validator(mode="after")
     def _consistent(self) -> Architecture:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 
 import numpy as np
 
 from site_builder.content.records import Device
 from site_builder.content.schema import Architecture, DeviceKind
-from site_builder.estimator.settings import KV_TYPES, SETTINGS, Settings
+from site_builder.estimator.settings import CACHE_SIZE, KV_TYPES, SETTINGS, Settings
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,7 @@ class CacheLayer:
     window: int | None  # sliding-window layers keep only the last `window` tokens
 
 
-@cache
+@lru_cache(maxsize=CACHE_SIZE)
 def cache_layers(a: Architecture) -> tuple[CacheLayer, ...]:
     """The layers that hold a growing KV cache, with what each stores per token."""
     # MLA: llama.cpp caches the compressed latent plus the shared RoPE key (kv_lora_rank + rope dims) and,
@@ -31,7 +31,7 @@ def cache_layers(a: Architecture) -> tuple[CacheLayer, ...]:
     return tuple(layers)
 
 
-@cache
+@lru_cache(maxsize=CACHE_SIZE)
 def cache_profile(a: Architecture) -> tuple[tuple[int | None, int], ...]:
     """(window, elements per token summed over the layers with that window); None = full attention."""
     totals: dict[int | None, int] = {}
@@ -50,7 +50,7 @@ def cache_cells(context: int, window: int | None, s: Settings = SETTINGS) -> int
     return min(_pad(context, s.kv_pad), _pad(window + s.n_ubatch, s.kv_pad))
 
 
-@cache
+@lru_cache(maxsize=CACHE_SIZE)
 def kv_cache_bytes(a: Architecture, context: int, kv_type: str = "f16", s: Settings = SETTINGS) -> int:
     return kv_bytes(cache_profile(a), context, KV_TYPES[kv_type], s)
 
@@ -59,7 +59,7 @@ def kv_bytes(profile: tuple[tuple[int | None, int], ...], context: int, per_elem
     return round(sum(cache_cells(context, window, s) * n for window, n in profile) * per_element)
 
 
-@cache
+@lru_cache(maxsize=CACHE_SIZE)
 def _kv_by_step(a: Architecture, kv_type: str, s: Settings) -> tuple[np.ndarray, np.ndarray]:
     """Every context the cache can be sized to (multiples of kv_pad up to the model's maximum) and its bytes."""
     steps = np.arange(a.context_length // s.kv_pad + 1, dtype=np.int64) * s.kv_pad
@@ -84,7 +84,7 @@ def kv_read_bytes(a: Architecture, tokens: float, kv_type: str = "f16") -> float
     return sum(min(tokens, window or tokens) * n for window, n in cache_profile(a)) * per_element
 
 
-@cache
+@lru_cache(maxsize=CACHE_SIZE)
 def overhead_bytes(a: Architecture, s: Settings = SETTINGS) -> int:
     """llama.cpp's compute buffer for one micro-batch: f32 logits plus the widest activations."""
     widest = max(a.intermediate_size or 0, (a.moe_intermediate_size or 0) * (a.experts_per_token or 1))
@@ -97,7 +97,6 @@ def has_separate_memory(device: Device) -> bool:
     return device.kind in (DeviceKind.DISCRETE_GPU, DeviceKind.DATACENTER_GPU)
 
 
-@cache
 def usable_bytes(device: Device, s: Settings = SETTINGS) -> int:
     total = device.memory_bytes
     if device.kind is DeviceKind.UNIFIED_MEMORY and device.vendor == "Apple":

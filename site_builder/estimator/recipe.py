@@ -14,10 +14,11 @@ collapse into a dozen distinct cases.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import lru_cache
 from typing import NamedTuple
 
 from site_builder.estimator.quants import QUANTS, STORAGE
+from site_builder.estimator.settings import CACHE_SIZE
 from site_builder.estimator.tensors import Cat
 
 IQ2_FAMILY = {"IQ2_XXS", "IQ2_XS", "IQ1_S", "IQ2_S", "IQ2_M", "IQ1_M"}
@@ -59,7 +60,7 @@ class Position(NamedTuple):
     down_counter_first_eighth: bool = False  # the i-th ffn_down tensor, i < n/8 (IQ2 branch counts tensors)
 
 
-@cache
+@lru_cache(maxsize=CACHE_SIZE)
 def position(cat: Cat, layer: int, n_layers: int, attn_v_index: int, n_attn_v: int, ffn_down_index: int) -> Position:
     if cat is Cat.ATTN_V:
         return Position(
@@ -79,7 +80,7 @@ def position(cat: Cat, layer: int, n_layers: int, attn_v_index: int, n_attn_v: i
     return Position()
 
 
-@cache
+@lru_cache(maxsize=CACHE_SIZE)
 def storage_type(fmt: str, cat: Cat, ncols: int, experts: int, pos: Position, m: ModelFacts) -> str:
     """The storage type of one tensor; memoised, since a model repeats the same few cases per layer."""
     if cat is Cat.F32:

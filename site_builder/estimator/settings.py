@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 GIB = 2**30
+# Memo tables of the estimator key on values (architectures, formats): bounded, so a long `make serve` session
+# that edits cards all day keeps a constant footprint.
+CACHE_SIZE = 8192
 CONTEXT_PRESETS = (4096, 8192, 32768, 131072)
 DEFAULT_CONTEXT = 8192
 KV_TYPES = {"f16": 2.0, "q8_0": 34 / 32, "q4_0": 18 / 32}  # bytes per cached element (ggml block sizes)

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from functools import cache
+from functools import lru_cache
 from typing import NamedTuple
 
 from site_builder.content.schema import Architecture, Recurrent, RecurrentKind
+from site_builder.estimator.settings import CACHE_SIZE
 
 
 class Cat(Enum):
@@ -66,7 +67,7 @@ def _spread(n: int, count: int) -> set[int]:
     return {n - 1 - int(i * n / count) for i in range(count)}
 
 
-@cache
+@lru_cache(maxsize=CACHE_SIZE)
 def block_plan(a: Architecture) -> tuple[Block, ...]:
     n = a.layers
     r = a.recurrent.layers if a.recurrent else 0
@@ -221,7 +222,7 @@ def _dense_ffn(h: int, width: int, layer: int) -> list[Tensor]:
     ]
 
 
-@cache
+@lru_cache(maxsize=CACHE_SIZE)
 def count_params(a: Architecture) -> tuple[int, int]:
     """(total, active per token) parameter counts implied by the architecture, MTP blocks excluded: publishers
     count the model that generates text."""

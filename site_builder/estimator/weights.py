@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 
 from site_builder.content.schema import Architecture
 from site_builder.estimator.quants import STORAGE
 from site_builder.estimator.recipe import ModelFacts, Position, position, storage_type
+from site_builder.estimator.settings import CACHE_SIZE
 from site_builder.estimator.tensors import Cat, block_plan, enumerate_tensors
 
 
@@ -36,7 +37,7 @@ class TensorGroup:
     count: int
 
 
-@cache
+@lru_cache(maxsize=CACHE_SIZE)
 def tensor_groups(a: Architecture) -> tuple[ModelFacts, tuple[TensorGroup, ...]]:
     tensors = enumerate_tensors(a)
     n_attn_v = sum(t.cat in (Cat.ATTN_V, Cat.ATTN_QKV) for t in tensors)
@@ -64,7 +65,7 @@ def group_type(a: Architecture, fmt: str, g: TensorGroup, facts: ModelFacts) -> 
     return storage_type(fmt, g.cat, g.ncols, g.experts, g.pos, facts)
 
 
-@cache
+@lru_cache(maxsize=CACHE_SIZE)
 def weights_size(a: Architecture, fmt: str) -> WeightsSize:
     facts, groups = tensor_groups(a)
     total = memory = read = embedding = experts = 0
@@ -87,7 +88,7 @@ def weights_size(a: Architecture, fmt: str) -> WeightsSize:
     return WeightsSize(total, memory, read, embedding, experts, ranked)
 
 
-@cache
+@lru_cache(maxsize=CACHE_SIZE)
 def weights_in_device_memory(a: Architecture, fmt: str, separate_host: bool) -> int:
     """llama.cpp keeps the input lookup tables in host RAM when a GPU has its own memory (a tied table is also
     the output projection and stays on the GPU)."""
