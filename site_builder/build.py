@@ -52,7 +52,7 @@ class BuildResult:
 def check(content_dir: Path, notices: list[str] | None = None, cache: FileCache | None = None) -> Content:
     """Load and cross-check the content; raises ContentError listing every problem."""
     content = load_content(content_dir, notices, cache)
-    check_content(content)
+    check_content(content, notices)
     return content
 
 
@@ -61,7 +61,7 @@ def build(content_dir: Path, out_dir: Path, config: SiteConfig, cache: BuildCach
     clock, notices = Stopwatch(), []
     check_output_dir(out_dir, [content_dir, TEMPLATES, STATIC, PROJECT_ROOT])
     content = clock.lap("load", load_content(content_dir, notices, cache.files))
-    clock.lap("check", check_content(content))
+    clock.lap("check", check_content(content, notices))
     site = clock.lap("assemble", assemble_site(content, cache.views))
     outputs = clock.lap("plan", site_outputs(site, TEMPLATES, config, cache.templates, jobs) + static_outputs(STATIC))
     report = clock.lap("render+write", write_outputs(outputs, out_dir, cache.output, jobs))

@@ -72,9 +72,12 @@ def _parser() -> argparse.ArgumentParser:
     _content_arg(est)
     est.add_argument("model", help="model slug, e.g. mistral-7b-instruct-v0-3")
     est.add_argument("device", help="device slug, e.g. rtx-4060")
-    est.add_argument("--quant", default="Q4_K_M")
-    est.add_argument("--context", type=int, default=None, help="context in tokens (default 8192, capped)")
+    est.add_argument("--quant", default="Q4_K_M", help="GGUF format, any case (default Q4_K_M)")
+    est.add_argument("--context", type=int, default=None, help="context in tokens (default 8192)")
     est.add_argument("--kv-cache-type", default="f16", choices=["f16", "q8_0", "q4_0"])
+    est.add_argument("--gpus", type=int, default=1, choices=[1, 2, 4, 8], help="identical GPUs (layer split)")
+    est.add_argument("--ram", type=int, default=32, choices=[16, 32, 64, 128, 256],
+                     help="system RAM in GB beside a discrete GPU (default 32)")  # fmt: skip
     est.add_argument("--json", action="store_true", help="print one JSON object")
     est.set_defaults(run=_estimate)
 
@@ -110,7 +113,7 @@ def _content_arg(p: argparse.ArgumentParser) -> None:
 
 def _print_notices(notices: list[str]) -> None:
     for notice in notices:
-        print(f"notice: {notice}", file=sys.stderr)
+        print(notice if notice.startswith("warning: ") else f"notice: {notice}", file=sys.stderr)
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -151,6 +154,7 @@ def _estimate(args: argparse.Namespace) -> int:
     from site_builder.content.records import Content
     from site_builder.estimator.estimate import estimate
     from site_builder.estimator.quants import QUANTS
+    from site_builder.estimator.settings import Setup
 
     content: Content = check(args.content)
     model = next((m for m in content.models if m.slug == args.model), None)
@@ -158,11 +162,20 @@ def _estimate(args: argparse.Namespace) -> int:
     problem = _unknown(args.model, model, "model", [m.slug for m in content.models]) or _unknown(
         args.device, device, "device", [d.slug for d in content.devices]
     )
-    if problem or args.quant not in QUANTS:
+    quant = next((q for q in QUANTS if q.lower() == args.quant.lower()), None)
+    if problem or quant is None:
         print(problem or f"error: unknown quant {args.quant!r}; known: {', '.join(QUANTS)}", file=sys.stderr)
         return 2
-    est = estimate(model.card, model.slug, args.quant, device, args.context, args.kv_cache_type)
-    measured = _measured(content, model.slug, args.quant, device)
+    limit = model.card.architecture.context_length
+    if args.context is not None and not args.context > 0:
+        print(f"error: --context must be a positive number of tokens, got {args.context}", file=sys.stderr)
+        return 2
+    if args.context and args.context > limit:
+        print(f"notice: {model.card.name} supports {limit:,} tokens of context; estimating at {limit:,}, not "
+              f"{args.context:,}", file=sys.stderr)  # fmt: skip
+    setup = Setup(gpus=args.gpus, system_ram_gb=args.ram, kv_type=args.kv_cache_type)
+    est = estimate(model.card, model.slug, quant, device, args.context, setup)
+    measured = _measured(content, model.slug, quant, device)
     if args.json:
         print(json.dumps(asdict(est) | measured, indent=2))
     else:
@@ -197,15 +210,20 @@ def _summary(model: str, device: str, est, measured: dict) -> str:
     if est.fits:
         fit = f"fits, {percent(est.headroom)} to spare"
     elif est.runs:
-        fit = f"does not fit: {percent(est.offload_fraction)} of the weights would sit in system RAM"
+        fit = f"does not fit: {percent(est.offload_fraction)} of the weights would sit in system RAM ({est.system_ram_gb} GB)"
     else:
-        fit = "does not fit, even with part of it in system RAM"
+        fit = f"does not fit, even with part of it in {est.system_ram_gb} GB of system RAM"
+    cards = f"{est.gpus} x " if est.gpus > 1 else ""
     lines = [
-        f"{model} {est.quant} on {device}, {est.context:,}-token context (KV cache {est.kv_cache_type})",
+        f"{model} {est.quant} on {cards}{device}, {est.context:,}-token context (KV cache {est.kv_cache_type})",
         f"  weights {gib(est.weights_bytes, 2)} + KV cache {gib(est.kv_cache_bytes, 2)} "
-        f"+ compute buffer {gib(est.overhead_bytes, 2)} = {gib(est.total_bytes, 2)}",
-        f"  usable memory {gib(est.usable_memory_bytes, 2)}: {fit}",
+        f"+ buffers {gib(est.overhead_bytes, 2)} = {gib(est.total_bytes, 2)}",
     ]
+    if est.gpus > 1:
+        lines.append(
+            f"  split over {est.gpus} cards (llama.cpp's layer split): the fullest holds {gib(est.per_card_bytes, 2)}"
+        )
+    lines.append(f"  usable memory {cards}{gib(est.usable_memory_bytes, 2)}: {fit}")
     if est.runs:
         speed = f"  decode {tok_s(est.decode_tok_s)} tok/s (range {tok_s(est.decode_tok_s_low)}"
         speed += f"-{tok_s(est.decode_tok_s_high)})"
@@ -214,7 +232,10 @@ def _summary(model: str, device: str, est, measured: dict) -> str:
         lines.append(f"  measured {tok_s(measured['measured_decode_tok_s'])} tok/s ({measured['measured_test']})")
     if est.prefill_tok_s and est.runs:
         lines.append(f"  prefill {tok_s(est.prefill_tok_s)} tok/s; first token after a 4K prompt in {est.ttft_s:.1f} s")
-    lines.append(f"  largest context that fits: {est.max_context:,} tokens")
+    if est.max_context:
+        lines.append(f"  largest context that fits: {est.max_context:,} tokens")
+    else:
+        lines.append("  no context fits in GPU memory with every layer there")
     lines.append(f"  tier {est.tier}: {est.tier_words}")
     return "\n".join(lines)
 

@@ -7,17 +7,20 @@ from site_builder.errors import ContentError, Problem
 from site_builder.estimator.tensors import count_params
 
 TOLERANCE = 0.03
-# Publishers round active parameters into model names ("A3B" for 3.5B): only a gross mismatch is an error.
+# Publishers round parameter counts ("3B" for 3.4B) and put rounded active counts in names ("A3B" for 3.5B):
+# beyond TOLERANCE a count is a warning, and only beyond these an error (a missing layer, a wrong width).
+ERROR_TOLERANCE = 0.15
 ACTIVE_TOLERANCE = 0.25
+ACTIVE_ERROR_TOLERANCE = 0.45
 
 
-def check_content(content: Content) -> None:
-    problems = [
-        *_unique_slugs(content),
-        *_measurement_references(content),
-        *_parameter_counts(content),
-        *_bandwidths(content),
-    ]
+def check_content(content: Content, warnings: list[str] | None = None) -> None:
+    """Raise ContentError with every cross-file problem; append `path:line: field: message` warnings."""
+    problems = [*_unique_slugs(content), *_measurement_references(content), *_bandwidths(content)]
+    counts = _parameter_counts(content)
+    problems += [p for p, error in counts if error]
+    if warnings is not None:
+        warnings.extend(f"warning: {p}" for p, error in counts if not error)
     if problems:
         raise ContentError(problems)
 
@@ -47,24 +50,27 @@ def _measurement_references(content: Content) -> list[Problem]:
     return out
 
 
-def _parameter_counts(content: Content) -> list[Problem]:
-    """params_b and active_params_b must agree with what the architecture implies, within 3%."""
+def _parameter_counts(content: Content) -> list[tuple[Problem, bool]]:
+    """params_b and active_params_b against what the architecture implies: (problem, is it an error)."""
     out = []
     for m in content.models:
         card, a = m.card, m.card.architecture
         total, active = count_params(a)
         stated = card.params_b - (card.vision_params_b or 0)
-        if abs(total / 1e9 / stated - 1) > TOLERANCE:
+        off = abs(total / 1e9 / stated - 1)
+        if off > TOLERANCE:
             what = f"{card.params_b:g}" + (f" less {card.vision_params_b:g} vision" if card.vision_params_b else "")
-            out.append(_mismatch(m, "params_b", f"{what} does not match the architecture's {total / 1e9:.2f}B"))
+            text = f"{what} does not match the architecture's {total / 1e9:.2f}B"
+            out.append((_mismatch(m, "params_b", text, TOLERANCE), off > ERROR_TOLERANCE))
         if card.active_params_b:
             # Publishers differ on whether the input embedding table counts as active (DeepSeek, OpenAI: no).
             embedding = a.vocab_size * a.hidden_size
             counts = (active / 1e9, (active - embedding) / 1e9)
-            if all(abs(c / card.active_params_b - 1) > ACTIVE_TOLERANCE for c in counts):
+            off = min(abs(c / card.active_params_b - 1) for c in counts)
+            if off > ACTIVE_TOLERANCE:
                 text = f"{card.active_params_b:g} does not match the architecture's {counts[0]:.2f}B"
                 text += f" ({counts[1]:.2f}B without the embedding table)"
-                out.append(_mismatch(m, "active_params_b", text, ACTIVE_TOLERANCE))
+                out.append((_mismatch(m, "active_params_b", text, ACTIVE_TOLERANCE), off > ACTIVE_ERROR_TOLERANCE))
     return out
 
 

@@ -6,7 +6,15 @@ import hashlib
 from dataclasses import dataclass
 from functools import cached_property
 
-from site_builder.content.schema import BenchmarkRow, BenchmarkSet, DeviceKind, DeviceSpec, ModelCard
+from site_builder.content.schema import BenchmarkRow, BenchmarkSet, DeviceKind, DeviceSpec, FormFactor, ModelCard
+
+DEFAULT_FORM_FACTOR = {
+    DeviceKind.DISCRETE_GPU: FormFactor.DESKTOP,
+    DeviceKind.DATACENTER_GPU: FormFactor.SERVER,
+    DeviceKind.UNIFIED_MEMORY: FormFactor.LAPTOP,
+    DeviceKind.CPU: FormFactor.DESKTOP,
+    DeviceKind.TPU: FormFactor.SERVER,
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,6 +49,15 @@ class Device:
     @property
     def vendor(self) -> str:
         return self.spec.vendor
+
+    @property
+    def form_factor(self) -> FormFactor:
+        return self.spec.form_factor or DEFAULT_FORM_FACTOR[self.spec.kind]
+
+    @property
+    def runs_llama_cpp(self) -> bool:
+        """llama.cpp has no TPU backend: TPUs are shown with their specs but never graded."""
+        return self.spec.kind is not DeviceKind.TPU
 
     @property
     def kind(self) -> DeviceKind:

@@ -117,6 +117,7 @@ class Architecture(Strict):
     per_layer_embedding_size: Width | None = None  # Gemma 3n: a token-embedding row of this width for every block
     recurrent: Recurrent | None = None  # the other blocks of a hybrid model
     ffn_layers: Annotated[int, Field(ge=0, le=1000)] | None = None  # blocks with a feed-forward part (default: all)
+    ffn_gated: bool = True  # False: feed-forward blocks (and experts) have up and down projections only (ReLU^2)
     experts: Annotated[int, Field(ge=2, le=100_000)] | None = None
     experts_per_token: Annotated[int, Field(gt=0, le=100_000)] | None = None
     moe_intermediate_size: Width | None = None

@@ -118,7 +118,7 @@ def enumerate_tensors(a: Architecture) -> list[Tensor]:
         if block.recurrent:
             mine += _recurrent(a.recurrent, h, layer)
         if block.ffn == "dense":
-            mine += _dense_ffn(h, a.intermediate_size or a.moe_intermediate_size, layer)
+            mine += _dense_ffn(h, a.intermediate_size or a.moe_intermediate_size, layer, a.ffn_gated)
         elif block.ffn == "moe":
             mine += _moe_ffn(a, layer)
         if a.per_layer_embedding_size:
@@ -205,19 +205,19 @@ def _moe_ffn(a: Architecture, layer: int) -> list[Tensor]:
     out = [
         Tensor(Cat.F32, layer, h, h * n),  # ffn_gate_inp: the router stays F32
         Tensor(Cat.FFN_DOWN, layer, m, n * m * h, n, k),
-        Tensor(Cat.FFN_GATE, layer, h, n * h * m, n, k),
+        *([Tensor(Cat.FFN_GATE, layer, h, n * h * m, n, k)] if a.ffn_gated else []),
         Tensor(Cat.FFN_UP, layer, h, n * h * m, n, k),
     ]
     shared = a.shared_expert_intermediate_size or (a.shared_experts or 0) * m
     if shared:
-        out.extend(_dense_ffn(h, shared, layer))
+        out.extend(_dense_ffn(h, shared, layer, a.ffn_gated))
     return out
 
 
-def _dense_ffn(h: int, width: int, layer: int) -> list[Tensor]:
+def _dense_ffn(h: int, width: int, layer: int, gated: bool = True) -> list[Tensor]:
     return [
         Tensor(Cat.FFN_DOWN, layer, width, width * h),
-        Tensor(Cat.FFN_GATE, layer, h, h * width),
+        *([Tensor(Cat.FFN_GATE, layer, h, h * width)] if gated else []),
         Tensor(Cat.FFN_UP, layer, h, h * width),
     ]
 

@@ -31,6 +31,7 @@ TIERS = (
     Tier("F", "Won't run", "does not fit even with system RAM, or the device cannot offload"),
 )
 TIER_BY_LETTER = {t.letter: t for t in TIERS}
+TIER_INDEX = {t.letter: i for i, t in enumerate(TIERS)}
 THRESHOLDS = (("S", 0.25, 50.0), ("A", 0.15, 25.0), ("B", 0.05, 10.0))
 OFFLOAD_C_SPEED = 10.0
 S, A, B, C, D, F = range(6)  # indices into TIERS

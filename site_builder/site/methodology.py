@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from site_builder.content.records import Content, ModelEntry
 from site_builder.content.schema import Architecture
 from site_builder.estimator.accuracy import (
-    ClassAccuracy,
+    Accuracy,
     Comparison,
     by_class,
+    by_kind,
     decode_comparisons,
     largest_misses,
     prefill_comparisons,
@@ -48,9 +49,12 @@ class KvExample:
 class Methodology:
     files: tuple[FileCheck, ...]
     kv: tuple[KvExample, ...]
-    decode: tuple[ClassAccuracy, ...]
-    decode_long: tuple[ClassAccuracy, ...]
-    prefill: tuple[ClassAccuracy, ...]
+    decode: tuple[Accuracy, ...]  # validation rows, by device class
+    decode_fit: tuple[Accuracy, ...]  # the rows the constants were fitted on
+    kinds: tuple[Accuracy, ...]  # validation rows, by architecture kind
+    kinds_fit: tuple[Accuracy, ...]
+    decode_long: tuple[Accuracy, ...]
+    prefill: tuple[Accuracy, ...]
     misses: tuple[Comparison, ...]
     scatter_svg: str
     measured_sources: tuple[str, ...]
@@ -86,20 +90,26 @@ def build_methodology(content: Content, cal: Calibration) -> Methodology:
         for ctx in (8192, 32768)
         if ctx <= models[slug].card.architecture.context_length
     )
-    short = decode_comparisons(content, cal, short=True)
-    long = decode_comparisons(content, cal, short=False)
+    every = decode_comparisons(content, cal)
+    held = [c for c in every if c.point.validation]
+    fitted = [c for c in every if not c.point.validation]
+    short = [c for c in held if c.point.short]
+    long = [c for c in held if not c.point.short]
     prefill = prefill_comparisons(content, cal)
-    sources = sorted({c.point.measurement.benchmark.title for c in short + long + prefill})
+    sources = sorted({c.point.measurement.benchmark.title for c in every + prefill})
     return Methodology(
         files=files,
         kv=kv,
-        decode=tuple(by_class(short, cal)),
-        decode_long=tuple(by_class(long, cal)),
-        prefill=tuple(by_class(prefill, cal)),
-        misses=tuple(largest_misses(short, 6)),
-        scatter_svg=_scatter(short),
+        decode=tuple(by_class(held)),
+        decode_fit=tuple(by_class(fitted)),
+        kinds=tuple(by_kind(held)),
+        kinds_fit=tuple(by_kind(fitted)),
+        decode_long=tuple(by_class(long)),
+        prefill=tuple(by_class(prefill)),
+        misses=tuple(largest_misses(held, 6)),
+        scatter_svg=_scatter(every),
         measured_sources=tuple(sources),
-        rows_used=len(short),
+        rows_used=len(fitted),
         overhead_example=(models[OVERHEAD_EXAMPLE], overhead_bytes(models[OVERHEAD_EXAMPLE].card.architecture))
         if OVERHEAD_EXAMPLE in models
         else None,

@@ -69,6 +69,7 @@ class ModelView:
     context: int  # the default context preset for this model
     contexts: tuple[int, ...]
     sweep: Sweep  # every format x context x device, device order as in content.devices
+    calibration: Calibration
     measured: dict[str, dict[int, Measurement]]  # format -> device index -> measurement
     ttft: list[float | None]  # per device, seconds to the first token of a 4K prompt
     params_computed: int
@@ -103,8 +104,9 @@ class ModelView:
         hit = self._max_contexts.get(quant)
         if hit is None:
             s, a = self.sweep, self.card.architecture
-            weights = np.where(s.places.separate, s.weights[quant, True], s.weights[quant, False])
-            hit = self._max_contexts[quant] = max_contexts(a, s.places.usable - weights - s.overhead)
+            col = s.columns[quant, self.context]
+            room = s.places.usable * col.cards - (col.total - s.kv[self.context])
+            hit = self._max_contexts[quant] = max_contexts(a, room, s.setup.kv_type)
         return hit
 
     @cached_property
@@ -311,7 +313,7 @@ def best_table(models: tuple[ModelView, ...], best: list[Best]) -> BestTable:
 
 def best_estimate(view: ModelView, index: int, device: Device, quant: str) -> Estimate:
     c = view.sweep.core(quant, view.context, index)
-    return from_core(view.card, view.slug, quant, device, view.context, "f16", c)
+    return from_core(view.card, view.slug, quant, device, view.context, view.sweep.setup, c, view.calibration)
 
 
 class ViewCache:
@@ -373,7 +375,7 @@ def assemble_site(content: Content, cache: ViewCache | None = None, cal: Calibra
 
 def _measured_and_methodology(content: Content, cal: Calibration) -> tuple[dict, Methodology]:
     """Measurements beside our estimates, and the methodology page's figures: both walk every measurement."""
-    measured = comparisons_by_device(decode_comparisons(content, cal, short=None, calibration_only=False))
+    measured = comparisons_by_device(decode_comparisons(content, cal))
     return measured, build_methodology(content, cal)
 
 
@@ -392,7 +394,8 @@ def model_view(entry: ModelEntry, content: Content, cal: Calibration, places: De
         recommended=recommended_quant(entry),
         context=context_for(entry.card, None),
         contexts=presets,
-        sweep=sweep(a, offered_quants(entry), presets, places, "f16", cal),
+        sweep=sweep(a, offered_quants(entry), presets, places, cal),
+        calibration=cal,
         measured=measured_by_device(content, entry.slug),
         ttft=ttft,
         params_computed=total,
