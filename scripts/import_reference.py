@@ -1,6 +1,6 @@
-"""Transcribe the measured rows of ../shared/reference/ into content/benchmarks/ (calibration: true).
+"""Transcribe the measured rows of the reference tables of published llama.cpp results into content/benchmarks/.
 
-Run once when the reference changes: `python scripts/import_reference.py [REFERENCE_DIR]`. Rows whose device
+Run once when the reference changes: `python scripts/import_reference.py REFERENCE_DIR`. Rows whose device
 or model the reference leaves ambiguous are not imported; each file's `notes` says which and why.
 """
 
@@ -143,7 +143,6 @@ def render(slug: str, rows: list[dict], meta: dict) -> str:
         f"title: {title}",
         f"source: {_quote(meta['source'])}",
         f"runtime: {runtime}",
-        "calibration: true",
     ]
     notes = sorted(meta["notes"])
     skipped = sorted(meta["skipped"])
@@ -162,7 +161,7 @@ def render(slug: str, rows: list[dict], meta: dict) -> str:
             lines.append(f"  {'- ' if first else '  '}{key}: {text_value}")
             first = False
     lines.append("---")
-    lines.append(f"Measurements transcribed from ../shared/reference/ (the calibration set). Source: {meta['source']}")
+    lines.append(f"Measurements transcribed from the project's reference tables of published llama.cpp results. Source: {meta['source']}")
     return "\n".join(lines) + "\n"
 
 
@@ -197,7 +196,6 @@ def render_readme_set(rows: list[dict]) -> str:
         "title: llama.cpp quantize README, Llama-3.1-8B table",
         'source: "ggml-org/llama.cpp tools/quantize/README.md (commit 311c2c9f), table meta-llama/Llama-3.1-8B"',
         "runtime: llama.cpp llama-bench",
-        "calibration: true",
         "relative: true",
         'notes: "The README does not state the hardware, so only the ratios between formats are used: they set '
         "how much slower than its size each format decodes. Measured on the base Llama-3.1-8B, same tensors as "
@@ -218,7 +216,9 @@ def render_readme_set(rows: list[dict]) -> str:
 
 
 def main() -> None:
-    reference = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "reference"
+    if len(sys.argv) != 2:
+        sys.exit("usage: python scripts/import_reference.py REFERENCE_DIR (the folder of reference CSV tables)")
+    reference = Path(sys.argv[1])
     sets, meta = read_rows(reference)
     OUT.mkdir(parents=True, exist_ok=True)
     for slug, rows in sorted(sets.items()):

@@ -22,7 +22,7 @@ class StorageType:
         return self.block_bytes * 8 / self.block_weights
 
 
-# ggml/src/ggml-common.h block structs (see ../shared/reference/quant_types.csv for the citation).
+# ggml/src/ggml-common.h block structs (ggml-org/llama.cpp; the reference table of quant types cites the commit).
 STORAGE = {
     t.name: t
     for t in [
