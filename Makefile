@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Reproducible builds: the date a build shows is the last commit's, not the clock's.
 export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
 
-.PHONY: serve build check test test-browser lint calibrate bench new-model new-device clean
+.PHONY: serve build check test test-browser lint calibrate bench golden new-model new-device clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ node_modules/.installed: package.json package-lock.json
 lint: $(STAMP)
 	$(BIN)/ruff check site_builder tests scripts bench
 	$(BIN)/ruff format --check site_builder tests scripts bench
+
+# Accept the fixture site's new output as tests/golden/site (stale golden files are deleted); review the diff.
+golden: $(STAMP)
+	$(BIN)/python scripts/golden.py
 
 calibrate: $(STAMP)
 	$(BIN)/site-builder calibrate

@@ -161,7 +161,10 @@ def render(slug: str, rows: list[dict], meta: dict) -> str:
             lines.append(f"  {'- ' if first else '  '}{key}: {text_value}")
             first = False
     lines.append("---")
-    lines.append(f"Measurements transcribed from the project's reference tables of published llama.cpp results. Source: {meta['source']}")
+    lines.append(
+        "Measurements transcribed from the project's reference tables of published llama.cpp results. "
+        f"Source: {meta['source']}"
+    )
     return "\n".join(lines) + "\n"
 
 

@@ -84,7 +84,10 @@ def _parser() -> argparse.ArgumentParser:
     new = sub.add_parser("new", help="start a content file (model from a config.json, or device)")
     new.add_argument("kind", choices=["model", "device"])
     new.add_argument("slug", help="file name without .md: lowercase letters, digits and hyphens")
-    new.add_argument("--from-config", type=Path, help="Hugging Face config.json to copy the architecture from")
+    source = new.add_mutually_exclusive_group()
+    source.add_argument("--from-config", type=Path, help="Hugging Face config.json to copy the architecture from")
+    source.add_argument("--hf", metavar="ORG/REPO", help="fetch config.json and model.safetensors.index.json from "
+                        "this Hugging Face repository")  # fmt: skip
     new.add_argument("--force", action="store_true", help="overwrite an existing file")
     _content_arg(new)
     new.set_defaults(run=_new)
@@ -104,6 +107,17 @@ def _parser() -> argparse.ArgumentParser:
     _content_arg(cal)
     cal.add_argument("--check", action="store_true", help="fail if calibration.json is not what a fit gives")
     cal.set_defaults(run=_calibrate)
+
+    bench = sub.add_parser("import-bench", help="turn llama-bench -o json results into a content/benchmarks/ file")
+    bench.add_argument("results", type=Path, help="llama-bench -o json (or jsonl) output")
+    bench.add_argument("--device", required=True, help="device slug the runs were made on, e.g. rtx-4080")
+    bench.add_argument("--model", help="model slug (default: the one card the file name and size match)")
+    bench.add_argument("--source", help="address of the published results (default: a TODO that check refuses)")
+    bench.add_argument("--out", type=Path, help="file to write (default: content/benchmarks/llama-bench-...md)")
+    bench.add_argument("--skip-bad", action="store_true", help="write the rows that pass, leave out the others")
+    bench.add_argument("--force", action="store_true", help="overwrite an existing file")
+    _content_arg(bench)
+    bench.set_defaults(run=_import_bench)
     return parser
 
 
@@ -175,7 +189,7 @@ def _estimate(args: argparse.Namespace) -> int:
               f"{args.context:,}", file=sys.stderr)  # fmt: skip
     setup = Setup(gpus=args.gpus, system_ram_gb=args.ram, kv_type=args.kv_cache_type)
     est = estimate(model.card, model.slug, quant, device, args.context, setup)
-    measured = _measured(content, model.slug, quant, device)
+    measured = _measured(content, model.slug, quant, device, est.gpus)
     if args.json:
         print(json.dumps(asdict(est) | measured, indent=2))
     else:
@@ -193,14 +207,20 @@ def _unknown(slug: str, found: object, kind: str, known: list[str]) -> str | Non
     return f"error: no {kind} {slug!r}{hint}"
 
 
-def _measured(content, model: str, quant: str, device) -> dict:
-    from site_builder.site.views import find_measurement
+def _measured(content, model: str, quant: str, device, gpus: int) -> dict:
+    """The shortest published decode test of this model, format and device (or its chip), with our estimate under
+    that test's own condition: like for like, not against the context-averaged estimate."""
+    from site_builder.estimator.measured import points
+    from site_builder.estimator.speed import load_calibration
 
-    m = find_measurement(content, model, quant, device)
+    mine = [p for p in points(content, "tg") if p.model.slug == model and p.row.quant == quant and p.gpus == gpus
+            and p.row.device in (device.slug, device.base_slug)]  # fmt: skip
+    p = min(mine, key=lambda p: (p.depth, p.tokens, -p.row.tok_s), default=None)
     return {
-        "measured_decode_tok_s": m.row.tok_s if m else None,
-        "measured_test": m.row.test if m else None,
-        "measured_source": m.source if m else None,
+        "measured_decode_tok_s": p.row.tok_s if p else None,
+        "measured_test": p.row.test + (f" at depth {p.depth}" if p and p.depth else "") if p else None,
+        "measured_estimate_tok_s": round(1 / p.predicted_seconds(load_calibration()), 2) if p else None,
+        "measured_source": p.measurement.source if p else None,
     }
 
 
@@ -210,7 +230,8 @@ def _summary(model: str, device: str, est, measured: dict) -> str:
     if est.fits:
         fit = f"fits, {percent(est.headroom)} to spare"
     elif est.runs:
-        fit = f"does not fit: {percent(est.offload_fraction)} of the weights would sit in system RAM ({est.system_ram_gb} GB)"
+        spill = percent(est.offload_fraction)
+        fit = f"does not fit: {spill} of the weights would sit in system RAM ({est.system_ram_gb} GB)"
     else:
         fit = f"does not fit, even with part of it in {est.system_ram_gb} GB of system RAM"
     cards = f"{est.gpus} x " if est.gpus > 1 else ""
@@ -229,11 +250,15 @@ def _summary(model: str, device: str, est, measured: dict) -> str:
         speed += f"-{tok_s(est.decode_tok_s_high)})"
         lines.append(speed + ("" if est.speed_calibrated else ", uncalibrated device class"))
     if measured["measured_decode_tok_s"]:
-        lines.append(f"  measured {tok_s(measured['measured_decode_tok_s'])} tok/s ({measured['measured_test']})")
+        lines.append(f"  measured {tok_s(measured['measured_decode_tok_s'])} tok/s ({measured['measured_test']}); "
+                     f"we estimate {tok_s(measured['measured_estimate_tok_s'])} under that condition")  # fmt: skip
     if est.prefill_tok_s and est.runs:
         lines.append(f"  prefill {tok_s(est.prefill_tok_s)} tok/s; first token after a 4K prompt in {est.ttft_s:.1f} s")
     if est.max_context:
-        lines.append(f"  largest context that fits: {est.max_context:,} tokens")
+        lines.append(
+            f"  largest context that runs (system RAM taking weights where the GPU runs out): "
+            f"{est.max_context:,} tokens"
+        )
     else:
         lines.append("  no context fits in GPU memory with every layer there")
     lines.append(f"  tier {est.tier}: {est.tier_words}")
@@ -242,10 +267,13 @@ def _summary(model: str, device: str, est, measured: dict) -> str:
 
 def _new(args: argparse.Namespace) -> int:
     from site_builder.content.schema import SLUG_RE
-    from site_builder.devtools.scaffold import ConfigError, device_file, model_file, read_config
+    from site_builder.devtools.scaffold import ConfigError, device_file, from_file, from_hub, model_file
 
-    if not SLUG_RE.match(args.slug):
+    if not SLUG_RE.fullmatch(args.slug):
         print(f"error: {args.slug!r} is not a slug: lowercase letters, digits and hyphens", file=sys.stderr)
+        return 2
+    if args.kind == "device" and (args.from_config or args.hf):
+        print("error: --from-config and --hf are for `new model`", file=sys.stderr)
         return 2
     folder = args.content / ("models" if args.kind == "model" else "devices")
     target = folder / f"{args.slug}.md"
@@ -254,10 +282,13 @@ def _new(args: argparse.Namespace) -> int:
         return 2
     schema_path = f"../../schema/{args.kind}.schema.json"
     try:
-        config = read_config(args.from_config) if args.from_config else None
-        text = model_file(args.slug, config, schema_path) if args.kind == "model" else device_file(schema_path)
+        if args.kind == "device":
+            text = device_file(schema_path)
+        else:
+            scaffold = from_hub(args.hf) if args.hf else from_file(args.from_config) if args.from_config else None
+            text = model_file(scaffold, schema_path)
     except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(exc.report(), file=sys.stderr)
         return 2
     folder.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
@@ -327,6 +358,13 @@ def _calibrate(args: argparse.Namespace) -> int:
     CALIBRATION_PATH.write_text(text)
     print(f"wrote {CALIBRATION_PATH}")
     return 0
+
+
+def _import_bench(args: argparse.Namespace) -> int:
+    from site_builder.devtools.importbench import import_bench
+
+    return import_bench(args.results, args.content, args.device, args.model, args.source, args.out, args.skip_bad,
+                        args.force)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -1,13 +1,16 @@
-/* Progressive enhancement only: every page is complete without this file.
-   - format/context switching in place on model pages (data from /api/models/<slug>.json, precomputed)
-   - "my device": remembered in localStorage, highlighted on model pages and the home page
-   - search and filters on the home page and the devices page
-   - compare two devices for a model, or two models on a device
-   - copy buttons for run commands */
+/* Progressive enhancement only: every page is complete without this file, and this file decides nothing.
+   Every verdict, format choice, tier and number it shows was computed by the build and is read from the JSON
+   API or from pages the build wrote; markup comes from the page (templates and cloned rows), never from here.
+   - your setup (device, GPUs, system RAM, context, KV cache): kept in localStorage and in the URL
+   - the verdict card on model and model x device pages, for your setup
+   - the grid: your device pinned on top, sortable columns, format/context switch (the grid page swapped in)
+   - the home page's "on your device" column, filters, compare, copy buttons */
 (function () {
   "use strict";
-  var STORE = "canitrun.device";
+  var STORE = "canitrun.setup";
+  var KEYS = ["device", "gpus", "ram", "ctx", "kv"];
   var cache = {};
+  var base = document.body.dataset.base;
 
   function getJSON(url) {
     if (!cache[url]) {
@@ -18,267 +21,323 @@
     }
     return cache[url];
   }
+  function getHTML(url) {
+    return fetch(url, { credentials: "same-origin" }).then(function (r) {
+      if (!r.ok) throw new Error(url + ": " + r.status);
+      return r.text();
+    }).then(function (text) { return new DOMParser().parseFromString(text, "text/html"); });
+  }
   function $(sel, root) { return (root || document).querySelector(sel); }
   function $$(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
-  function esc(s) {
-    return String(s).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
-  }
-  function gib(mib) { return (mib / 1024).toFixed(1) + " GiB"; }
-  function toks(x) { return x >= 100 ? Math.round(x).toLocaleString("en") : x >= 10 ? x.toFixed(0) : x.toFixed(1); }
-  function ctxLabel(c) { var k = c / 1024; return k === Math.round(k) || k >= 100 ? Math.round(k) + "K" : k.toFixed(1) + "K"; }
-  function myDevice() { try { return localStorage.getItem(STORE) || ""; } catch (e) { return ""; } }
-  function setMyDevice(slug) {
-    try { if (slug) localStorage.setItem(STORE, slug); else localStorage.removeItem(STORE); } catch (e) { /* private mode */ }
-  }
-  var TIERS = null;
-  function tiers() { return TIERS || (TIERS = getJSON(document.body.dataset.base + "api/tiers.json")); }
-  function badge(t) { return '<span class="tier tier-' + t.letter.toLowerCase() + '"><b>' + t.letter + "</b> " + esc(t.words) + "</span>"; }
 
-  /* ---- format and context switching ---- */
-  function initSwitcher(box) {
-    var section = box.closest(".grid-section");
-    var body = $(".grid-body", section);
-    var caption = $(".grid-caption", section);
-    var live = document.createElement("p");
-    live.className = "visually-hidden";
-    live.setAttribute("aria-live", "polite");
-    section.appendChild(live);
-    var cells = {};
-    $$("tr[data-device]", body).forEach(function (tr) {
-      cells[tr.dataset.device] = tr.children[0].outerHTML + tr.children[1].outerHTML;
-    });
-    var state = { quant: box.dataset.quant, context: +box.dataset.context };
+  /* ---- your setup ---- */
+  function stored() {
+    try { return JSON.parse(localStorage.getItem(STORE) || "{}") || {}; } catch (e) { return {}; }
+  }
+  function readSetup() {
+    var setup = stored(), params = new URLSearchParams(location.search);
+    KEYS.forEach(function (k) { if (params.get(k)) setup[k] = params.get(k); });
+    return setup;
+  }
+  function saveSetup(setup) {
+    try { localStorage.setItem(STORE, JSON.stringify(setup)); } catch (e) { /* private mode */ }
     var params = new URLSearchParams(location.search);
-    if (params.get("context")) switchTo(state.quant, +params.get("context"), false);
-
-    box.addEventListener("click", function (ev) {
-      var a = ev.target.closest("a[data-quant], a[data-context]");
-      if (!a || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.button) return;
-      ev.preventDefault();
-      switchTo(a.dataset.quant || state.quant, a.dataset.context ? +a.dataset.context : state.context, true);
-    });
-
-    function switchTo(quant, context, push) {
-      Promise.all([getJSON(box.dataset.api), tiers()]).then(function (r) {
-        var doc = r[0], tierList = r[1].tiers;
-        var table = doc.estimates.by_quant[quant] && doc.estimates.by_quant[quant][String(context)];
-        if (!table) return;
-        state = { quant: quant, context: context };
-        body.innerHTML = renderGrid(doc, table, tierList);
-        if (caption) caption.textContent = quant + ", " + ctxLabel(context) + " context";
-        $$("a[data-quant]", box).forEach(function (a) { mark(a, a.dataset.quant === quant); });
-        $$("a[data-context]", box).forEach(function (a) { mark(a, +a.dataset.context === context); });
-        if (push) history.replaceState(null, "", urlFor(quant, context));
-        live.textContent = "Showing " + quant + " at " + ctxLabel(context) + " context.";
-        highlightMine();
-      });
-    }
-    function mark(a, on) { if (on) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current"); }
-    function urlFor(quant, context) {
-      var q = $('a[data-quant="' + quant + '"]', box).getAttribute("href");
-      var c = $('a[data-context="' + context + '"]', box).getAttribute("href");
-      var base = box.dataset.recommended === quant ? c : q;
-      var extra = base === c || +box.dataset.defaultContext === context ? "" : "?context=" + context;
-      return base + extra;
-    }
-    function renderGrid(doc, table, tierList) {
-      var devices = doc.devices.rows;
-      var groups = {};
-      devices.forEach(function (d, i) {
-        var row = [table.tier[i], table.decode_tok_s[i], table.total_mib[i], table.offload_percent[i]];
-        (groups[row[0]] = groups[row[0]] || []).push([row, d]);
-      });
-      var html = '<div class="grid-groups">';
-      tierList.forEach(function (t) {
-        var list = groups[t.letter];
-        if (!list) return;
-        list.sort(function (a, b) { return b[0][1] - a[0][1]; });
-        var id = "tier-" + t.letter.toLowerCase();
-        html += '<section class="tier-group" aria-labelledby="' + id + '"><h3 id="' + id + '">' + badge(t) +
-          ' <span class="count">' + list.length + " device" + (list.length === 1 ? "" : "s") + "</span></h3>" +
-          '<div class="table-scroll" tabindex="0"><table class="grid"><thead><tr><th scope="col">Device</th><th scope="col">Vendor</th>' +
-          '<th scope="col">Tier</th><th scope="col">tok/s <span class="range">(range)</span></th>' +
-          '<th scope="col">Memory needed / usable</th></tr></thead><tbody>';
-        list.forEach(function (pair) {
-          var e = pair[0], d = pair[1];
-          var speed = e[1] ? toks(e[1]) + ' <span class="range">(' + toks(e[1] * d[2]) + "–" + toks(e[1] * d[3]) + ")</span>" +
-            (d[4] ? "" : ' <abbr title="no measurements for this class of device: pooled constants">uncal.</abbr>') : "—";
-          var mem = gib(e[2]) + " / " + gib(d[1]) +
-            (e[3] > 0 && e[3] < 100 ? '<br><span class="offload">' + e[3] + "% of weights in system RAM</span>" : "");
-          html += '<tr data-device="' + esc(d[0]) + '">' + (cells[d[0]] || "<th scope=\"row\">" + esc(d[0]) + "</th><td></td>") +
-            "<td>" + badge(t) + '</td><td class="num">' + speed + '</td><td class="num">' + mem + "</td></tr>";
-        });
-        html += "</tbody></table></div></section>";
-      });
-      return html + "</div>";
-    }
+    KEYS.forEach(function (k) { if (setup[k]) params.set(k, setup[k]); else params.delete(k); });
+    var query = params.toString();
+    history.replaceState(null, "", location.pathname + (query ? "?" + query : "") + location.hash);
   }
+  var setup = readSetup();
+  var devices = {};
 
-  /* ---- my device ---- */
-  function initPicker(form) {
-    var select = $("select", form);
-    getJSON(document.body.dataset.base + "api/devices.json").then(function (data) {
-      var current = myDevice();
+  function initSetupForm(form) {
+    var f = form.elements;
+    getJSON(base + "api/devices.json").then(function (data) {
       var groups = {};
-      data.devices.forEach(function (d) { (groups[d.vendor] = groups[d.vendor] || []).push(d); });
+      data.devices.forEach(function (d) {
+        devices[d.slug] = d;
+        if (!d.runs_llama_cpp) return;
+        (groups[d.vendor] = groups[d.vendor] || []).push(d);
+      });
       Object.keys(groups).sort().forEach(function (vendor) {
         var og = document.createElement("optgroup");
         og.label = vendor;
-        groups[vendor].forEach(function (d) {
-          var o = new Option(d.name, d.slug, false, d.slug === current);
-          og.appendChild(o);
-        });
-        select.appendChild(og);
+        groups[vendor].forEach(function (d) { og.appendChild(new Option(d.name, d.slug)); });
+        f.device.appendChild(og);
       });
+      KEYS.forEach(function (k) { if (setup[k] && f[k]) f[k].value = setup[k]; });
+      var pair = $(".pair");
+      if (pair && !setup.device) f.device.value = pair.dataset.device; /* this page's device, until one is chosen */
+      applies();
       form.hidden = false;
+      refresh();
     });
-    select.addEventListener("change", function () {
-      setMyDevice(select.value);
-      highlightMine();
-      showMineOnHome();
+    form.addEventListener("change", function () {
+      KEYS.forEach(function (k) { setup[k] = f[k].value; });
+      applies();
+      saveSetup(setup);
+      refresh();
+    });
+    function applies() {
+      var d = devices[f.device.value];
+      $("[data-applies=gpus]", form).hidden = !(d && d.takes_several_gpus);
+      $("[data-applies=ram]", form).hidden = !(d && d.system_ram_applies);
+    }
+  }
+
+  function refresh() {
+    $$(".verdict").forEach(showVerdict);
+    pinMine();
+    showMineOnHome();
+  }
+
+  /* ---- the verdict card ---- */
+  function slot(card, name) { return $('[data-slot="' + name + '"]', card); }
+  function setText(card, name, text) { var el = slot(card, name); if (el) el.textContent = text; }
+
+  function showVerdict(card) {
+    var page = card.closest(".pair");
+    var device = page ? page.dataset.device : setup.device;
+    if (!device) return;
+    if (page && !(setup.gpus || setup.ram || setup.ctx || setup.kv)) return; /* the page shows the default setup */
+    Promise.all([getJSON(card.dataset.api + device + ".json"), getJSON(card.dataset.labels)]).then(function (r) {
+      var doc = r[0], labels = r[1], d = labels["default"];
+      var at = function (list, value, fallback) {
+        var i = list.indexOf(isNaN(+value) ? value : +value);
+        return i >= 0 ? i : Math.max(list.indexOf(fallback), 0);
+      };
+      var context = setup.ctx ? labels.context_for[setup.ctx] : d.context;
+      var gi = at(doc.gpus, setup.gpus, d.gpus), ri = at(doc.system_ram_gb, setup.ram, d.system_ram_gb);
+      var ci = at(labels.contexts, context, d.context), ki = at(labels.kv_types, setup.kv, d.kv_type);
+      var n = ((gi * doc.system_ram_gb.length + ri) * labels.contexts.length + ci) * labels.kv_types.length + ki;
+      var row = {};
+      labels.fields.forEach(function (name, i) { row[name] = doc.rows[doc.index[n]][i]; });
+      fill(card, row, labels, doc, {
+        gpus: doc.gpus[gi], ram: doc.system_ram_gb[ri], ctx: labels.context_labels[String(labels.contexts[ci])],
+        kv: labels.kv_types[ki]
+      });
+    }).catch(function () { /* no document for this device: the card stays as the build made it */ });
+  }
+
+  /* Only strings the build made: each integer of a row keys a label of the model's labels document. */
+  function fill(card, row, L, doc, chosen) {
+    var empty = $(".verdict-empty", card), body = $(".verdict-body", card);
+    if (empty) empty.hidden = true;
+    body.hidden = false;
+    var dev = devices[doc.device], name = dev ? dev.name : doc.device, runs = row.best >= 0;
+    var title = slot(card, "device");
+    if (title) title.textContent = (chosen.gpus > 1 ? chosen.gpus + " × " : "") + name;
+    setText(card, "setup", (chosen.gpus > 1 ? chosen.gpus + " GPUs, " : "") +
+      (dev && dev.system_ram_applies ? chosen.ram + " GB RAM, " : "") + chosen.ctx + " context, " + chosen.kv + " KV");
+    var tier = L.tiers[runs ? row.best_tier : L.tiers.length - 1];
+    slot(card, "tier").className = "tier tier-" + tier[0].toLowerCase();
+    setText(card, "letter", tier[0]);
+    setText(card, "words", tier[1]);
+    setText(card, "fmt", runs ? L.formats[row.best] : "no format");
+    slot(card, "warn").hidden = !(runs && L.low_quality[row.best]);
+    setText(card, "speed", L.speed[row.speed]);
+    setText(card, "low", L.speed[row.low]);
+    setText(card, "high", L.speed[row.high]);
+    setText(card, "memory", runs ? L.memory[row.memory] : "—");
+    setText(card, "usable", L.memory[row.usable]);
+    setText(card, "spill", L.spill[row.spill] || "");
+    setText(card, "context", L.context[row.largest]);
+    setText(card, "ttft", L.first_token[row.first_token]);
+    setText(card, "quality", runs ? L.quality[row.best] : "—");
+    var alt = function (f, s) { return f >= 0 ? L.formats[f] + " · " + L.speed[s] + " tok/s" : "none"; };
+    setText(card, "fastest", alt(row.fastest, row.fastest_speed));
+    setText(card, "finest", alt(row.finest, row.finest_speed));
+    var command = L.commands[row.command], ollama = runs ? L.ollama[row.best] : null;
+    setText(card, "command", runs ? command[0] : "—");
+    setText(card, "note", runs ? command[1] : "");
+    setText(card, "ollama", ollama || "");
+    slot(card, "ollama-box").hidden = !ollama;
+    var more = slot(card, "more-box"), link = slot(card, "page");
+    if (more && link && !card.closest(".pair")) {
+      link.href = doc.page + location.search;
+      more.hidden = false;
+    }
+  }
+
+  /* ---- grids: your device pinned, sorting, format and context switch ---- */
+  function pinMine() {
+    $$("table.grid").forEach(function (table) {
+      $$("tbody.mine", table).forEach(function (t) { t.remove(); });
+      if (!setup.device) return;
+      var row = $('tr[data-device="' + CSS.escape(setup.device) + '"]', table);
+      if (!row) return;
+      var tbody = document.createElement("tbody");
+      tbody.className = "mine";
+      var head = table.tBodies[0].rows[0].cloneNode(true);
+      head.cells[0].textContent = "Your device";
+      tbody.appendChild(head);
+      var copy = row.cloneNode(true);
+      copy.classList.add("mine");
+      tbody.appendChild(copy);
+      table.insertBefore(tbody, table.tBodies[0]);
     });
   }
 
-  function highlightMine() {
-    var slug = myDevice();
-    $$("tr.mine").forEach(function (tr) { tr.classList.remove("mine"); });
-    var note = $("#my-device-note");
-    if (!slug) { if (note) note.hidden = true; return; }
-    var row = $('.grid-body tr[data-device="' + CSS.escape(slug) + '"]');
-    if (row) row.classList.add("mine");
-    if (note && row) {
-      note.innerHTML = "Your device: " + row.children[0].innerHTML + " — " + row.children[2].innerHTML + " " +
-        row.children[3].innerHTML + " tok/s";
-      note.hidden = false;
-    } else if (note) note.hidden = true;
+  function initSorting(table) {
+    $$("thead th[data-sort]", table).forEach(function (th) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "sort";
+      while (th.firstChild) button.appendChild(th.firstChild);
+      th.appendChild(button);
+      th.setAttribute("aria-sort", "none");
+      button.addEventListener("click", function () {
+        var key = th.dataset.sort, ascending = th.getAttribute("aria-sort") !== "ascending";
+        $$("thead th", table).forEach(function (h) { if (h.hasAttribute("aria-sort")) h.setAttribute("aria-sort", "none"); });
+        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        Array.prototype.forEach.call(table.tBodies, function (tbody) {
+          if (tbody.classList.contains("mine")) return;
+          var rows = $$("tr", tbody).filter(function (tr) { return !tr.classList.contains("group"); });
+          rows.sort(function (a, b) {
+            var x = value(a, key), y = value(b, key);
+            var order = x < y ? -1 : x > y ? 1 : 0;
+            return ascending ? order : -order;
+          });
+          rows.forEach(function (tr) { tbody.appendChild(tr); });
+        });
+      });
+    });
+    function value(tr, key) {
+      if (key === "name") return tr.cells[0].textContent.trim().toLowerCase();
+      return +(tr.dataset.k || "").split(",")[+key] || 0; /* data-k: tier, tok/s, MiB, largest context */
+    }
   }
 
+  function initSwitcher(box) {
+    var section = box.closest(".grid-section");
+    box.addEventListener("click", function (ev) {
+      var a = ev.target.closest("a[href]");
+      if (!a || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.button) return;
+      ev.preventDefault();
+      getHTML(a.href).then(function (doc) {
+        var grid = $(".grid-body", doc), caption = $(".grid-caption", doc), pills = $(".switcher", doc);
+        if (!grid) { location.href = a.href; return; }
+        $(".grid-body", section).replaceWith(document.importNode(grid, true));
+        if (caption) $(".grid-caption", section).textContent = caption.textContent;
+        if (pills) {
+          $$("a", box).forEach(function (link, i) {
+            var twin = $$("a", pills)[i];
+            if (twin && twin.hasAttribute("aria-current")) link.setAttribute("aria-current", "page"); else link.removeAttribute("aria-current");
+          });
+        }
+        $$("table.sortable", section).forEach(initSorting);
+        pinMine();
+        history.replaceState(null, "", a.getAttribute("href") + location.search);
+      }).catch(function () { location.href = a.href; });
+    });
+  }
+
+  /* ---- the home page's "on your device" column ---- */
   function showMineOnHome() {
     var table = $("table.models");
-    if (!table) return;
-    var slug = myDevice();
-    var head = $("th.mine-col", table);
-    if (!slug) { $$(".mine-col", table).forEach(function (c) { c.hidden = true; }); return; }
-    Promise.all([getJSON(document.body.dataset.base + "api/devices/" + slug + ".json"), tiers()]).then(function (r) {
-      var dev = r[0], byLetter = {};
-      r[1].tiers.forEach(function (t) { byLetter[t.letter] = t; });
-      var by = {};
-      dev.models.forEach(function (m) { by[m.model] = m; });
-      head.textContent = "On your " + dev.name;
+    if (!table || !setup.device) return;
+    getJSON(base + "api/devices/" + setup.device + ".json").then(function (doc) {
+      var head = $("th.mine-col", table), badge = $("#badge-template");
+      head.textContent = "On your " + doc.name;
       head.hidden = false;
       $$("tbody tr[data-model]", table).forEach(function (tr) {
-        var m = by[tr.dataset.model], cell = $(".mine-col", tr);
-        cell.innerHTML = m ? badge(byLetter[m.tier]) + "<br><span class=\"muted\">" + esc(m.quant) + (m.decode_tok_s ? ", " + toks(m.decode_tok_s) + " tok/s" : "") + "</span>" : "";
+        var m = doc.models[tr.dataset.model], cell = $(".mine-col", tr);
+        cell.textContent = "";
         cell.hidden = false;
+        if (!m) return;
+        var b = badge.content.firstElementChild.cloneNode(true);
+        b.className = "tier tier-" + m.tier.toLowerCase();
+        b.firstElementChild.textContent = m.tier;
+        b.lastElementChild.textContent = m.words;
+        var link = document.createElement("a");
+        link.href = m.page + location.search;
+        link.textContent = m.quant + (m.decode !== "—" ? ", " + m.decode + " tok/s" : "");
+        cell.appendChild(b);
+        cell.appendChild(document.createElement("br"));
+        cell.appendChild(link);
       });
-    }).catch(function () { setMyDevice(""); });
+    }).catch(function () {});
   }
 
-  /* ---- filters (home page models, devices index) ---- */
+  /* ---- filters (home page models, devices list) ---- */
   function initFilters(form) {
-    var table = $(form.dataset.table);
-    var api = form.dataset.api;
-    var key = form.dataset.key;
-    var count = $(".filter-count", form);
-    getJSON(api).then(function (data) {
-      var items = {};
-      data[key].forEach(function (it) { items[it.slug] = it; });
-      form.hidden = false;
-      function apply() {
-        var shown = 0, total = 0;
-        $$("tbody tr[data-slug]", table).forEach(function (tr) {
-          var ok = matches(items[tr.dataset.slug], form);
-          tr.hidden = !ok;
-          total++;
-          if (ok) shown++;
-        });
-        if (count) count.textContent = shown === total ? total + " shown" : shown + " of " + total + " shown";
-      }
-      form.addEventListener("input", apply);
-      form.addEventListener("submit", function (e) { e.preventDefault(); apply(); });
-      apply();
-    });
-  }
-  function matches(it, form) {
-    if (!it) return true;
-    var f = form.elements;
-    var q = f.q && f.q.value.trim().toLowerCase();
-    if (q && (it.name + " " + (it.family || "") + " " + (it.vendor || "") + " " + (it.publisher || "")).toLowerCase().indexOf(q) < 0) return false;
-    if (f.family && f.family.value && it.family !== f.family.value) return false;
-    if (f.license && f.license.value && it.license !== f.license.value) return false;
-    if (f.vendor && f.vendor.value && it.vendor !== f.vendor.value) return false;
-    if (f.kind && f.kind.value && it.kind !== f.kind.value) return false;
-    if (f.min_params && f.min_params.value && it.params_b < +f.min_params.value) return false;
-    if (f.max_params && f.max_params.value && it.params_b > +f.max_params.value) return false;
-    if (f.fits && f.fits.value && it.smallest_memory_bytes > +f.fits.value * 1073741824) return false;
-    if (f.min_memory && f.min_memory.value && it.memory_gb < +f.min_memory.value) return false;
-    return true;
+    var table = $(form.dataset.table), count = $(".filter-count", form);
+    form.hidden = false;
+    function apply() {
+      var f = form.elements, q = (f.q.value || "").trim().toLowerCase(), shown = 0, total = 0;
+      $$("tbody tr", table).forEach(function (tr) {
+        var ok = (!q || (tr.dataset.family || "").toLowerCase().indexOf(q) >= 0) &&
+          (!f.family || !f.family.value || (tr.dataset.family || "").indexOf(f.family.value) >= 0) &&
+          (!f.license || !f.license.value || tr.dataset.license === f.license.value) &&
+          (!f.vendor || !f.vendor.value || tr.dataset.vendor === f.vendor.value);
+        tr.hidden = !ok;
+        total++;
+        if (ok) shown++;
+      });
+      if (count) count.textContent = shown === total ? total + " shown" : shown + " of " + total + " shown";
+    }
+    form.addEventListener("input", apply);
+    form.addEventListener("submit", function (e) { e.preventDefault(); apply(); });
+    apply();
   }
 
-  /* ---- compare ---- */
+  /* ---- compare: the same format on 2 to 4 devices, rows cloned from the build's grid pages ---- */
   function initCompare(form) {
-    var out = $("#compare-result");
-    var base = document.body.dataset.base;
+    var out = $("#compare-result"), f = form.elements;
     Promise.all([getJSON(base + "api/models.json"), getJSON(base + "api/devices.json")]).then(function (r) {
-      fill(form.elements.model, r[0].models, "model");
-      fill(form.elements.model_b, r[0].models, "model_b");
-      fill(form.elements.device, r[1].devices, "device");
-      fill(form.elements.device_b, r[1].devices, "device_b");
+      r[0].models.forEach(function (m) { f.models.appendChild(new Option(m.name, m.slug)); });
+      r[1].devices.forEach(function (d) { if (d.runs_llama_cpp) f.devices.appendChild(new Option(d.name, d.slug)); });
       var p = new URLSearchParams(location.search);
-      ["model", "model_b", "device", "device_b"].forEach(function (k) { if (p.get(k) && form.elements[k]) form.elements[k].value = p.get(k); });
-      if (!form.elements.device_b.value && myDevice()) form.elements.device.value = myDevice();
+      select(f.models, (p.get("models") || "").split(","));
+      select(f.devices, (p.get("devices") || (setup.device || "")).split(","));
+      if (p.get("quant")) f.quant.value = p.get("quant");
       form.hidden = false;
-      if (p.toString()) run();
+      if (p.get("models") && p.get("devices")) run();
     });
-    function fill(select, list) {
-      if (!select) return;
-      list.forEach(function (it) { select.appendChild(new Option(it.name, it.slug)); });
-    }
+    function select(el, values) { $$("option", el).forEach(function (o) { o.selected = values.indexOf(o.value) >= 0; }); }
+    function chosen(el) { return $$("option", el).filter(function (o) { return o.selected; }).map(function (o) { return o.value; }); }
     form.addEventListener("submit", function (e) { e.preventDefault(); run(); });
     function run() {
-      var f = form.elements, models = [f.model.value], devices = [f.device.value];
-      if (f.model_b.value) models.push(f.model_b.value);
-      if (f.device_b.value) devices.push(f.device_b.value);
-      var params = new URLSearchParams();
-      ["model", "model_b", "device", "device_b"].forEach(function (k) { if (f[k].value) params.set(k, f[k].value); });
+      var models = chosen(f.models), devs = chosen(f.devices).slice(0, 4), quant = f.quant.value;
+      if (!models.length || devs.length < 2) return;
+      var params = new URLSearchParams(location.search);
+      params.set("models", models.join(",")); params.set("devices", devs.join(",")); params.set("quant", quant);
       history.replaceState(null, "", "?" + params.toString());
-      Promise.all(models.map(function (m) { return getJSON(base + "api/models/" + m + ".json"); }).concat([tiers()])).then(function (docs) {
-        var tierList = docs.pop().tiers, byLetter = {};
-        tierList.forEach(function (t) { byLetter[t.letter] = t; });
-        var html = '<div class="table-scroll" tabindex="0"><table class="compare"><caption>Best format for each pair, ' + "default context" + '</caption><thead><tr><th scope="col">Model</th>';
-        devices.forEach(function (d) { html += '<th scope="col">' + esc(nameOf(d)) + "</th>"; });
-        html += "</tr></thead><tbody>";
-        docs.forEach(function (doc) {
-          html += '<tr><th scope="row"><a href="' + esc(doc.url) + '">' + esc(doc.name) + "</a></th>";
-          devices.forEach(function (slug) { html += "<td>" + cell(doc, slug, byLetter) + "</td>"; });
-          html += "</tr>";
+      Promise.all(models.map(function (m) {
+        return getJSON(base + "api/models/" + m + ".json").then(function (doc) {
+          var fmt = doc.quants.some(function (q) { return q.name === quant; }) ? quant : doc.default_quant;
+          var path = fmt === doc.default_quant ? "" : fmt.toLowerCase().replace(/_/g, "-") + "/";
+          return getHTML(doc.url + path).then(function (page) { return { doc: doc, page: page, fmt: fmt }; });
         });
-        out.innerHTML = html + "</tbody></table></div>";
+      })).then(function (results) {
+        var table = document.createElement("table");
+        table.className = "compare";
+        var caption = table.createCaption();
+        caption.textContent = quant + " at each model's default context, one GPU (a model without " + quant + " shows its default format)";
+        var head = table.createTHead().insertRow();
+        head.appendChild(document.createElement("th")).textContent = "Model";
+        devs.forEach(function (d) { head.appendChild(document.createElement("th")).textContent = devices[d] ? devices[d].name : d; });
+        var tbody = table.createTBody();
+        results.forEach(function (r) {
+          var tr = tbody.insertRow(), th = document.createElement("th");
+          th.scope = "row";
+          th.textContent = r.doc.name + " (" + r.fmt + ")";
+          tr.appendChild(th);
+          devs.forEach(function (d) {
+            var td = tr.insertCell(), row = $('tr[data-device="' + CSS.escape(d) + '"]', r.page);
+            if (!row) { td.textContent = "—"; return; }
+            for (var i = 1; i < row.cells.length - 2; i++) {
+              td.appendChild(document.importNode(row.cells[i], true).firstChild || document.createTextNode(""));
+              td.appendChild(document.createElement("br"));
+            }
+          });
+        });
+        out.textContent = "";
+        var scroll = document.createElement("div");
+        scroll.className = "table-scroll";
+        scroll.appendChild(table);
+        out.appendChild(scroll);
       });
     }
-    function nameOf(slug) {
-      var o = $('option[value="' + CSS.escape(slug) + '"]', form.elements.device);
-      return o ? o.textContent : slug;
-    }
-  }
-  function cell(doc, slug, byLetter) {
-    var idx = -1;
-    doc.devices.rows.forEach(function (d, i) { if (d[0] === slug) idx = i; });
-    if (idx < 0) return "—";
-    var ctx = String(doc.contexts.indexOf(8192) >= 0 ? 8192 : doc.contexts[0]);
-    var best = null, order = "SABCDF";
-    doc.quants.forEach(function (q) {
-      if (q.name === "F16" || q.name === "BF16") return;
-      var t = doc.estimates.by_quant[q.name][ctx];
-      var row = [t.tier[idx], t.decode_tok_s[idx], t.total_mib[idx], t.offload_percent[idx]];
-      if (!best || order.indexOf(row[0]) <= order.indexOf(best.row[0])) best = { q: q.name, row: row };
-    });
-    if (!best) return "—";
-    var d = doc.devices.rows[idx];
-    return badge(byLetter[best.row[0]]) + "<br>" + esc(best.q) + (best.row[1] ? ", " + toks(best.row[1]) + " tok/s" : "") +
-      '<br><span class="muted">' + gib(best.row[2]) + " of " + gib(d[1]) + "</span>";
   }
 
   /* ---- copy buttons ---- */
@@ -298,11 +357,11 @@
   }
 
   document.documentElement.classList.add("js");
+  $$("form.setup").forEach(initSetupForm);
+  $$("table.sortable").forEach(initSorting);
   $$(".switcher").forEach(initSwitcher);
-  $$("form.my-device").forEach(initPicker);
   $$("form.filters").forEach(initFilters);
   $$("form.compare-form").forEach(initCompare);
   $$(".run pre").forEach(initCopy);
-  highlightMine();
-  showMineOnHome();
+  window.__display = { verdict: function (card) { showVerdict(card); } };
 })();

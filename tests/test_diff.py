@@ -26,8 +26,10 @@ def test_report_names_pages_memory_and_tiers(tmp_path, capsys):
     assert out.startswith("## Effect on the site\n")
     assert "- `models/test-7b/index.html`" in out
     assert "### Test 7B (new)" in out
-    assert "| rtx-4060 | C | A |" in out  # Gemma 2 9B at Q4_K_M: 8 GB is tight, 16 GB roomy but not fast
-    assert "- `models/gemma-2-9b-it/context-4k/index.html`" in out.split("### Pages removed")[1]
+    gemma = out.split("### Gemma 2 9B IT")[1].split("###")[0]
+    assert "| rtx-4060 | B at Q4_0 | A at Q6_K |" in gemma  # 8 GB: Q4_0 partly in system RAM; 16 GB: Q6_K fits
+    assert "| BF16 | 8192 | 19.84 GiB | — |" in gemma  # the 8K preset is gone with the 4K maximum
+    assert "- `models/gemma-2-9b-it/context-4k.html`" in out.split("### Pages removed")[1]
 
 
 def test_no_change_says_so(tmp_path, capsys):

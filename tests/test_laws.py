@@ -122,12 +122,16 @@ def test_unaligned_rows_fall_back_like_llama_cpp(catalogue):
     assert weights_size(a, "Q2_K").total_bytes == pytest.approx(weights_size(a, "Q4_0").total_bytes, rel=0.01)
 
 
-def test_catalogue_quants_are_ordered_by_size(catalogue):
-    from site_builder.site.views import offered_quants
-
+def test_catalogue_quants_are_ordered_by_size_within_a_family(catalogue):
+    """Across families the order depends on the shape: Phi-4-mini's Q3_K_L (attention at 5 bits) outweighs its
+    IQ4_XS and Q4_0; within a family it never does."""
+    unordered = []
     for model in catalogue.models:
         a = model.card.architecture
         if a.hidden_size % 256 or (a.intermediate_size or 256) % 256 or (a.moe_intermediate_size or 256) % 256:
             continue
-        sizes = [weights_size(a, q).total_bytes for q in offered_quants(model)]
-        assert sizes == sorted(sizes), model.slug
+        for chain in CHAINS:
+            sizes = [weights_size(a, q).total_bytes for q in chain]
+            if sizes != sorted(sizes):
+                unordered.append((model.slug, chain))
+    assert unordered == []

@@ -78,28 +78,53 @@ def test_serve_rebuild_failing_midway_keeps_the_site_and_recovers(tmp_path, monk
     assert files_of(out) == files_of(clean)
 
 
-def test_incremental_rebuilds_equal_a_clean_build(tmp_path):
-    """Edits of every kind through `make serve`'s cache end in exactly the files a clean build writes."""
-    content = tmp_path / "content"
+def edit(path, old: str, new: str):
+    return lambda: path.write_text(path.read_text().replace(old, new, 1))
+
+
+def test_incremental_rebuilds_equal_a_clean_build(tmp_path, monkeypatch):
+    """Edits of every kind through `make serve`'s cache (content, benchmarks, templates, static files, a device
+    renamed, added and removed) end in exactly the files a clean build writes, and its caches stay the size of
+    the content."""
+    import site_builder.build as pipeline
+
+    content, templates, static = tmp_path / "content", tmp_path / "templates", tmp_path / "static"
     shutil.copytree(SITE, content)
+    shutil.copytree(pipeline.TEMPLATES, templates)
+    shutil.copytree(pipeline.STATIC, static)
+    monkeypatch.setattr(pipeline, "TEMPLATES", templates)
+    monkeypatch.setattr(pipeline, "STATIC", static)
     out, cache = tmp_path / "public", BuildCache()
     model = content / "models" / "mistral-7b-instruct-v0-3.md"
     device = content / "devices" / "rtx-4060.md"
+    bench = content / "benchmarks" / "rtx-4090-llama-3-8b.md"
+    moved = content / "devices" / "rtx-4060-renamed.md"
     edits = [
         lambda: model.write_text(model.read_text() + "\nA new paragraph.\n"),
-        lambda: model.write_text(model.read_text().replace("context_length: 32768", "context_length: 16384")),
-        lambda: device.write_text(device.read_text().replace("memory_gb: 8", "memory_gb: 16")),
+        edit(model, "context_length: 32768", "context_length: 16384"),
+        edit(device, "memory_gb: 8", "memory_gb: 16"),
         lambda: device.write_text(device.read_text() + "\nA note.\n"),
+        edit(bench, "tok_s: ", "tok_s: 1"),  # a measurement ten times faster or more
+        edit(templates / "pair.html", "Every format and context", "Each format and context"),
+        edit(templates / "partials" / "header.html", "How we estimate", "Methodology"),
+        lambda: (static / "style.css").write_text((static / "style.css").read_text() + "\n.x { color: red; }\n"),
+        lambda: device.rename(moved),
+        lambda: shutil.copy(moved, content / "devices" / "rtx-4060-twin.md"),
+        lambda: (content / "devices" / "rtx-4060-twin.md").unlink(),
         lambda: (content / "models" / "gemma-2-9b-it.md").unlink(),
         lambda: shutil.copy(FIXTURES / "site" / "content" / "models" / "gemma-2-9b-it.md", content / "models"),
     ]
     build(content, out, CONFIG, cache)
-    for step, edit in enumerate(edits):
-        edit()
+    for step, change in enumerate(edits):
+        change()
         build(content, out, CONFIG, cache, jobs=1 + step % 2)
         clean = tmp_path / f"clean-{step}"
         build(content, clean, CONFIG)
         assert files_of(out) == files_of(clean), f"after edit {step}"
+        shutil.rmtree(clean)
+    files = sum(1 for _ in content.rglob("*.md"))
+    assert (len(cache.files.entries), len(cache.views.models)) == (files, 3)
+    assert len(cache.output.keys) == len(files_of(out))
     cache.output.discard_spare()
     assert leftovers(tmp_path) == []
 

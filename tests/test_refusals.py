@@ -176,3 +176,141 @@ def test_every_page_carries_the_content_security_policy(hostile_site):
     headers = (hostile_site / "_headers").read_text()
     assert "Content-Security-Policy: default-src 'self'; script-src 'self';" in headers
     assert "frame-ancestors 'none'" in headers
+
+
+def test_a_recursive_alias_is_one_line(tree):
+    model = MODEL.replace("license: Apache-2.0", "license: Apache-2.0\ntags: &t [x, *t]")
+    assert problems(tree({"models/test-7b.md": model, "devices/test-gpu.md": DEVICE})) == [
+        "content/models/test-7b.md:15: tags: nested more than 32 levels deep (a recursive alias?)"
+    ]
+
+
+def test_six_hundred_nested_brackets_are_one_line(tree):
+    model = MODEL.replace("license: Apache-2.0", "license: Apache-2.0\ntags: " + "[" * 600 + "]" * 600)
+    assert problems(tree({"models/test-7b.md": model, "devices/test-gpu.md": DEVICE})) == [
+        "content/models/test-7b.md:15: tags: nested more than 32 levels deep (a recursive alias?)"
+    ]
+
+
+def test_numbers_have_sane_bounds(tree):
+    model = MODEL.replace("context_length: 32768", "context_length: 1000000000000")
+    assert problems(tree({"models/test-7b.md": model, "devices/test-gpu.md": DEVICE})) == [
+        "content/models/test-7b.md:13: architecture.context_length: must be less than or equal to 16777216, "
+        "got 1000000000000"
+    ]
+
+
+def test_a_five_thousand_digit_number_is_not_echoed(tree):
+    model = MODEL.replace("params_b: 7.24", "params_b: 1" + "0" * 5000)
+    assert problems(tree({"models/test-7b.md": model, "devices/test-gpu.md": DEVICE})) == [
+        "content/models/test-7b.md:5: params_b: invalid value '1000000000000000000000000000000000000000'… "
+        "(5,001 characters): a number of 5,001 digits"
+    ]
+
+
+def test_a_file_that_is_not_markdown_is_refused(tree):
+    content = tree({"models/test-7b.md": MODEL, "devices/test-gpu.md": DEVICE, "devices/other-gpu.yaml": DEVICE})
+    assert problems(content) == [
+        "content/devices/other-gpu.yaml:1: file: not read: content files are Markdown with frontmatter and end in .md"
+    ]
+
+
+def test_bidirectional_controls_are_refused(tree):
+    model = MODEL.replace("name: Test 7B", "name: Test \u202e7B")
+    assert problems(tree({"models/test-7b.md": model, "devices/test-gpu.md": DEVICE})) == [
+        "content/models/test-7b.md:2: name: contains a Unicode bidirectional control (U+202A-202E, U+2066-2069); "
+        "remove it"
+    ]
+
+
+def test_an_empty_or_missing_content_folder_is_refused(tmp_path, capsys):
+    (tmp_path / "content").mkdir()
+    assert main(["check", "--content", str(tmp_path / "content")]) == 1
+    assert main(["build", "--content", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "content:1: file: holds no content files (models/<slug>.md, devices/, benchmarks/): "
+        "is this the content folder?",
+        "error: 1 problem in 1 file; nothing written",
+        "nowhere:1: file: no content folder here: run from the repository root or pass --content DIR",
+        "error: 1 problem in 1 file; nothing written",
+    ]
+    assert not (tmp_path / "out").exists()
+
+
+BENCH = """---
+title: "T"
+source: "https://example.org/x"
+date: 2025-01
+runtime: llama.cpp
+rows:
+  - model: test-7b
+    device: test-gpu
+    quant: Q4_K_M
+    test: tg128
+    tok_s: 50
+    backend: CUDA
+  - model: test-7b
+    device: test-gpu
+    quant: Q4_K_M
+    tok_s: 50
+    backend: CUDA
+---
+"""
+
+
+def test_a_benchmark_row_is_located_at_its_own_line(tree):
+    content = tree({"models/test-7b.md": MODEL, "devices/test-gpu.md": DEVICE, "benchmarks/t.md": BENCH})
+    assert problems(content) == ["content/benchmarks/t.md:13: rows[1].test: field required"]
+
+
+def test_estimate_takes_any_case_and_says_when_it_caps_the_context(capsys):
+    from .conftest import ROOT
+
+    args = ["estimate", "llama-3-1-8b-instruct", "rtx-4060", "--quant", "q4_k_m", "--context", "200000"]
+    assert main([*args, "--content", str(ROOT / "content")]) == 0
+    out = capsys.readouterr()
+    assert out.err.splitlines()[0] == (
+        "notice: Llama 3.1 8B Instruct supports 131,072 tokens of context; estimating at 131,072, not 200,000"
+    )
+    assert out.out.splitlines()[0] == (
+        "Llama 3.1 8B Instruct Q4_K_M on GeForce RTX 4060, 131,072-token context (KV cache f16)"
+    )
+
+
+def test_a_busy_port_is_named(tmp_path, capsys):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        assert main(["serve", "--port", str(port), "--out", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: port {port} on 127.0.0.1 is in use (another `make serve`?); pick another: make serve PORT={port + 1}"
+    ]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_template_error_is_one_line_naming_template_and_page(tmp_path, monkeypatch, capsys, jobs):
+    import shutil
+
+    import site_builder.build as pipeline
+
+    from .conftest import FIXTURES
+
+    templates = tmp_path / "templates"
+    shutil.copytree(pipeline.TEMPLATES, templates)
+    pair = templates / "pair.html"
+    pair.write_text(pair.read_text().replace("{{ view.formats }}", "{{ view.formats }}\n{{ view.no_such_field }}"))
+    monkeypatch.setattr(pipeline, "TEMPLATES", templates)
+    out = tmp_path / "out"
+    site = FIXTURES / "site" / "content"
+    assert main(["build", "--content", str(site), "--out", str(out), "--jobs", jobs]) == 1
+    err = capsys.readouterr().err.splitlines()
+    line = next(n for n, text in enumerate(pair.read_text().splitlines(), 1) if "no_such_field" in text)
+    assert err == [
+        f"templates/pair.html:{line}: page models/gemma-2-9b-it/on/apple-m2-max-30c-32gb.html: UndefinedError: "
+        "'site_builder.site.context.PairPage object' has no attribute 'no_such_field'",
+        "error: a template failed; nothing written",
+    ]
+    assert not out.exists()

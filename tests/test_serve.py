@@ -3,8 +3,6 @@ and the old page; fix it, see the site again."""
 
 from __future__ import annotations
 
-import time
-
 from .conftest import DEV_MODEL as MODEL
 from .conftest import get, status, wait_for
 
@@ -18,9 +16,7 @@ def test_edit_break_and_fix_round_trip(dev_server):
     model = content / (MODEL + ".md")
     original = model.read_text()
     model.write_text(original + "\nA sentence added while previewing.\n")
-    started = time.monotonic()
-    wait_for(lambda: "A sentence added while previewing." in get(page))
-    assert time.monotonic() - started < 5
+    wait_for(lambda: "A sentence added while previewing." in get(page))  # how fast: `make bench` measures it
 
     model.write_text(original.replace("params_b:", "params_bb:", 1))
     failed = wait_for(lambda: next((s for s in [status(base)] if not s["ok"]), None))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from site_builder.content.records import Content
+import re
+
+from site_builder.content.records import Content, ModelEntry
 from site_builder.errors import ContentError, Problem
 from site_builder.estimator.tensors import count_params
 
@@ -12,6 +14,11 @@ TOLERANCE = 0.03
 ERROR_TOLERANCE = 0.15
 ACTIVE_TOLERANCE = 0.25
 ACTIVE_ERROR_TOLERANCE = 0.45
+# A newer card of the same line (see `_same_line`) is one size class when its parameter counts are this close.
+SIZE_CLASS = 0.10
+# Tags that make a separate line of one family and size: a coder, vision or reasoning variant does not replace the
+# chat model it shares a base with (Qwen3-VL-8B is not Qwen3-8B's successor).
+LINE_TAGS = frozenset({"base", "code", "coding", "reasoning", "vision", "audio"})
 
 
 def check_content(content: Content, warnings: list[str] | None = None) -> None:
@@ -21,6 +28,7 @@ def check_content(content: Content, warnings: list[str] | None = None) -> None:
     problems += [p for p, error in counts if error]
     if warnings is not None:
         warnings.extend(f"warning: {p}" for p, error in counts if not error)
+        warnings.extend(f"warning: {p}" for p in _unlinked_successors(content))
     if problems:
         raise ContentError(problems)
 
@@ -94,3 +102,77 @@ def _bandwidths(content: Content) -> list[Problem]:
             )
             out.append(Problem(d.path, d.lines.get("memory_bandwidth_gbps", 0), "memory_bandwidth_gbps", text))
     return out
+
+
+def _unlinked_successors(content: Content) -> list[Problem]:
+    """A newer card of an older card's line that nothing links them by: the older page shows no newer version.
+
+    Newer means both release dates are given and this one is later; cards without a date are never compared. The
+    older card must be the head of its line (superseded by nothing: otherwise its page already points forward),
+    and neither card may reach the other through `supersedes`. Of several such newer cards only the nearest is
+    named (one that already supersedes another candidate is further down the line). The warning is on the newer
+    card, where the missing `supersedes` entry goes.
+    """
+    older = _superseded_closure(content)
+    replaced = set().union(*older.values())
+    heads = [m for m in content.models if m.card.release_date and m.slug not in replaced]
+    out = []
+    for old in heads:
+        newer = [m for m in content.models if _unlinked_newer(old, m, older)]
+        for new in (m for m in newer if not any(o.slug in older[m.slug] for o in newer)):
+            text = (f"{new.card.name} ({new.card.release_date}) looks like the successor of {old.slug} "
+                    f"({old.card.release_date}): same family, name and tags, size within {SIZE_CLASS:.0%}, but "
+                    f"nothing links them; add {old.slug} here if this card replaces it")  # fmt: skip
+            line = new.lines.get("supersedes") or new.lines.get("release_date", 0)
+            out.append(Problem(new.path, line, "supersedes", text))
+    return out
+
+
+def _unlinked_newer(old: ModelEntry, new: ModelEntry, older: dict[str, set[str]]) -> bool:
+    dated = new.card.release_date and new.card.release_date > old.card.release_date
+    linked = old.slug in older[new.slug] or new.slug in older[old.slug]
+    return bool(dated) and not linked and _same_line(old, new)
+
+
+def _superseded_closure(content: Content) -> dict[str, set[str]]:
+    """Every card each card replaces, directly or down its chain of `supersedes`."""
+    direct = {m.slug: set(m.card.supersedes) for m in content.models}
+    out: dict[str, set[str]] = {}
+    for slug in direct:
+        seen, pending = set(), list(direct[slug])
+        while pending:
+            s = pending.pop()
+            if s not in seen:
+                seen.add(s)
+                pending.extend(direct.get(s, ()))
+        out[slug] = seen
+    return out
+
+
+def _same_line(a: ModelEntry, b: ModelEntry) -> bool:
+    """One line of one family: the names agree once versions, sizes and dates are taken out ("Qwen2.5-VL-7B-Instruct"
+    and "Qwen3-VL-8B-Instruct" are both "qwen vl instruct"; "Phi-4-reasoning-plus" is not "Phi-4-reasoning"), the
+    line tags agree, and total and active parameter counts are one size class."""
+    ca, cb = a.card, b.card
+    if ca.family != cb.family or _name_line(ca.name) != _name_line(cb.name):
+        return False
+    if LINE_TAGS.intersection(ca.tags) != LINE_TAGS.intersection(cb.tags):
+        return False
+    return _close(ca.params_b, cb.params_b) and _close(ca.active_params_b, cb.active_params_b)
+
+
+def _name_line(name: str) -> tuple[str, ...]:
+    """The words of a name without its numbers: a word that is mostly digits (3.5, 27B, A3B, 2507, v0) is dropped,
+    one with a version glued on keeps its letters (Qwen3 -> qwen)."""
+    words = []
+    for word in re.split(r"[^a-z0-9]+", name.lower()):
+        letters = re.sub(r"[0-9]", "", word)
+        if word and (letters == word or len(letters) > 2):
+            words.append(letters)
+    return tuple(words)
+
+
+def _close(x: float | None, y: float | None) -> bool:
+    if x is None or y is None:
+        return x is None and y is None  # a dense model is not a mixture-of-experts one's size class
+    return abs(x / y - 1) <= SIZE_CLASS

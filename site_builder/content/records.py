@@ -90,7 +90,7 @@ class Measurement:
         return self.benchmark.source
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class Content:
     models: tuple[ModelEntry, ...]
     devices: tuple[Device, ...]

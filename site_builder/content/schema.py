@@ -351,7 +351,6 @@ class BenchmarkSet(Strict):
     source: Source
     runtime: Text
     date: Annotated[str, Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")] | None = None  # when the rows were measured
-    calibration: bool = False
     relative: bool = False  # hardware not stated: only ratios between rows mean something
     notes: Annotated[str, Field(max_length=1000)] | None = None
     rows: Annotated[list[BenchmarkRow], Field(min_length=1)]

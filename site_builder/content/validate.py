@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from site_builder.content.frontmatter import FrontmatterError, split_frontmatter
 from site_builder.content.schema import SLUG_RE, FieldProblems
-from site_builder.content.yamlsafe import Loaded, YamlError, dotted, load_yaml
+from site_builder.content.yamlsafe import Loaded, YamlError, dotted, load_yaml, shown
 from site_builder.errors import Problem
 
 MAX_FILE_BYTES = 256 * 1024
@@ -55,7 +55,7 @@ def read_document(path: Path, shown: str, schema: type[BaseModel]) -> tuple[Docu
 
 def _read_document(path: Path, size: int, shown: str, schema: type[BaseModel], found: Collector) -> Document | None:
     slug = path.stem
-    if not SLUG_RE.match(slug):
+    if not SLUG_RE.fullmatch(slug):  # match() with `$` would take a name ending in a newline
         found.add(shown, 1, "file", "name must be a slug: lowercase letters, digits and hyphens, then .md")
         return None
     if size > MAX_FILE_BYTES:  # checked before reading: a huge file is refused without being loaded
@@ -181,7 +181,7 @@ def _message(err: dict, path: tuple, loaded: Loaded, known: list[str]) -> str:
         text = text[0].lower() + text[1:]
     value = err.get("input")
     if isinstance(value, str | int | float | bool) and repr(value) not in text:
-        text += f", got {value!r}"
+        text += f", got {shown(value) if isinstance(value, str) else repr(value)}"
     hint = loaded.hints.get(path)
     return f"{text} ({hint})" if hint else text
 

@@ -51,6 +51,11 @@ class YamlError(ValueError):
         super().__init__("; ".join(i.message for i in issues))
 
 
+def shown(text: str, limit: int = 40) -> str:
+    """A value as an error line quotes it: cut short, so a megabyte of input is not echoed back."""
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}… ({len(text):,} characters)"
+
+
 def dotted(path: Path) -> str:
     out = ""
     for part in path:
@@ -59,7 +64,8 @@ def dotted(path: Path) -> str:
 
 
 class _Walker:
-    def __init__(self, first_line: int):
+    def __init__(self, first_line: int, text: str = ""):
+        self.lines = text.split("\n")
         self.offset = first_line - 1
         self.constructor = yaml.constructor.SafeConstructor()
         self.loaded = Loaded(data=None)
@@ -110,15 +116,29 @@ class _Walker:
             items.append(self.walk(item, (*path, index)))
         return items
 
+    def _comment_follows(self, node: yaml.ScalarNode) -> bool:
+        """A plain text value followed by ` #...` on its line: YAML ends the value there (`title: PR #4812` reads
+        "PR"). Comments after numbers and keys are fine and common."""
+        if node.start_mark.line != node.end_mark.line or node.end_mark.line >= len(self.lines):
+            return False
+        return self.lines[node.end_mark.line][node.end_mark.column :].lstrip().startswith("#")
+
     def walk_scalar(self, node: yaml.ScalarNode, path: Path) -> object:
         try:
             value = self.constructor.construct_object(node)
         except (yaml.YAMLError, ValueError) as exc:
             reason = getattr(exc, "problem", None) or str(exc)
-            self.issues.append(YamlIssue(self.line_of(node), dotted(path), f"invalid value {node.value!r}: {reason}"))
+            if "integer string conversion" in reason:
+                reason = f"a number of {len(node.value):,} digits"
+            message = f"invalid value {shown(node.value)}: {reason}"
+            self.issues.append(YamlIssue(self.line_of(node), dotted(path), message))
             return None
         if not node.style and isinstance(value, bool) and node.value.lower() in BOOLEAN_WORDS:
             self.loaded.hints[path] = f"YAML reads unquoted {node.value!r} as {value}; quote it if you meant text"
+        if not node.style and isinstance(value, str) and self._comment_follows(node):
+            tail = self.lines[node.end_mark.line][node.end_mark.column :].strip()
+            message = f"YAML reads {node.value!r} and drops {tail!r} as a comment; quote the text if it contains ' #'"
+            self.issues.append(YamlIssue(self.line_of(node), dotted(path), message))
         if not node.style and isinstance(value, str) and _looks_numeric(node.value):
             self.loaded.hints[path] = (
                 f"YAML reads {node.value!r} as text, not a number; write it as a plain decimal like 7.24"
@@ -146,7 +166,7 @@ def load_yaml(text: str, first_line: int = 1) -> Loaded:
         raise YamlError([YamlIssue(line, "", f"YAML syntax: {exc.problem or exc}")]) from None
     except yaml.YAMLError as exc:
         raise YamlError([YamlIssue(first_line, "", f"YAML syntax: {exc}")]) from None
-    walker = _Walker(first_line)
+    walker = _Walker(first_line, text)
     walker.loaded.data = {} if root is None else walker.walk(root, ())
     if walker.issues:
         raise YamlError(walker.issues)

@@ -35,7 +35,9 @@ MIN_TERM_ROWS = 5  # rows (on at least two chips) a term needs before a class fi
 FAMILY_MIN_ROWS = 5
 KV_COST_GRID = tuple(round(0.5 + 0.25 * i, 2) for i in range(11))  # 0.5 ... 3.0
 ANCHORS = ("Q8_0", "F16")  # formats assumed to decode at their size: scale-only dequantization
-TERMS = ("inverse_efficiency", "fixed_ms", "block_us", "moe_block_us", "gpu_hop_ms")
+TERMS = ("inverse_efficiency", "fixed_ms", "block_us", "moe_block_us", "gpu_hop_ms", "old_block_us")
+HUBER = 0.15  # rows further off than this (in log speed) count linearly, not squared: one odd row cannot steer
+ROBUST_ROUNDS = 6
 
 
 def fit_format_cost(content: Content) -> dict[str, float]:
@@ -68,7 +70,8 @@ def _design(pts: list[Point], cost: dict[str, float], kv_cost: float) -> np.ndar
     for p in pts:
         blocks, moe = p.blocks
         device_bytes = p.weight_bytes * cost.get(p.row.quant, 1.0) + p.kv_bytes * kv_cost
-        rows.append([device_bytes / p.bandwidth_bps, 1e-3, blocks * 1e-6, moe * 1e-6, (p.gpus - 1) * 1e-3])
+        old = blocks * 1e-6 if p.old_build else 0.0
+        rows.append([device_bytes / p.bandwidth_bps, 1e-3, blocks * 1e-6, moe * 1e-6, (p.gpus - 1) * 1e-3, old])
     return np.array(rows, float)
 
 
@@ -79,8 +82,9 @@ def _identifiable(pts: list[Point]) -> list[bool]:
         return len(chosen) >= MIN_TERM_ROWS and len({p.device.base_slug for p in chosen}) >= 2
 
     block_counts = {p.blocks[0] for p in pts}
+    old, new = [p for p in pts if p.old_build], [p for p in pts if not p.old_build]
     return [True, True, len(block_counts) >= 3, enough([p for p in pts if p.blocks[1]]),
-            enough([p for p in pts if p.gpus > 1])]  # fmt: skip
+            enough([p for p in pts if p.gpus > 1]), enough(old) and enough(new)]  # fmt: skip
 
 
 def _nnls(x: np.ndarray, y: np.ndarray, free: list[bool]) -> np.ndarray:
@@ -101,24 +105,36 @@ def _nnls(x: np.ndarray, y: np.ndarray, free: list[bool]) -> np.ndarray:
 
 
 def fit_terms(pts: list[Point], cost: dict[str, float], kv_cost: float, fallback: np.ndarray | None) -> np.ndarray:
-    """The TERMS coefficients for these rows (relative-error least squares)."""
+    """The TERMS coefficients for these rows: relative-error least squares, reweighted a few rounds so rows far
+    off (Huber) weigh less."""
     x = _design(pts, cost, kv_cost)
     t = np.array([p.measured_seconds for p in pts])
     free = _identifiable(pts) if fallback is not None else [True] * len(TERMS)
     held = np.where(free, 0.0, fallback if fallback is not None else 0.0)
     y = (t - x @ held) / t  # the held terms' time is known: fit the rest
-    coef = _nnls(x / t[:, None], y, free)
+    a = x / t[:, None]
+    weights = np.ones(len(t))
+    for _ in range(ROBUST_ROUNDS):
+        root = np.sqrt(weights)[:, None]
+        coef = _nnls(a * root, y * root[:, 0], free)
+        miss = np.abs(np.log(np.maximum(a @ coef + (x @ held) / t, 1e-9)))
+        weights = np.where(miss <= HUBER, 1.0, HUBER / np.maximum(miss, 1e-12))
     return np.where(free, coef, held)
 
 
 def constants(coef: np.ndarray) -> dict:
-    inverse, fixed, block, moe, hop = (float(v) for v in coef)
+    inverse, fixed, block, moe, hop, old = (float(v) for v in coef)
     return {"bandwidth_efficiency": 1 / inverse if inverse else 1.0, "fixed_ms": fixed, "block_us": block,
-            "moe_block_us": moe, "gpu_hop_ms": hop}  # fmt: skip
+            "moe_block_us": moe, "gpu_hop_ms": hop, "old_block_us": old}  # fmt: skip
 
 
 def _error(pts: list[Point], cal: Calibration) -> float:
-    return sum(math.log(p.measured_seconds / p.predicted_seconds(cal)) ** 2 for p in pts)
+    """Huber loss of the log speed error: the same robustness as the fit itself."""
+    total = 0.0
+    for p in pts:
+        miss = abs(math.log(p.measured_seconds / p.predicted_seconds(cal)))
+        total += miss * miss if miss <= HUBER else HUBER * (2 * miss - HUBER)
+    return total
 
 
 def fit_classes(pts: list[Point], cost: dict[str, float], kv_cost: float) -> tuple[dict, dict[str, dict]]:

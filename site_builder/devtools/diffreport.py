@@ -1,7 +1,7 @@
 """`site-builder diff OLD NEW`: what a change does to the built site, as Markdown for a pull request.
 
 Reads the two builds' pages and API documents: pages added or removed, and per model the formats whose
-memory moved and the devices whose tier moved (recommended format, default context).
+memory moved and the devices whose tier moved (at the format recommended for each, default context).
 """
 
 from __future__ import annotations
@@ -38,12 +38,11 @@ def _memory(doc: dict) -> dict[tuple[str, str], int]:
 
 
 def _tiers(doc: dict) -> dict[str, str]:
-    table = doc["estimates"]["by_quant"][doc["recommended_quant"]][str(_default_context(doc))]
-    return {row[0]: tier for row, tier in zip(doc["devices"]["rows"], table["tier"], strict=True)}
-
-
-def _default_context(doc: dict) -> int:
-    return 8192 if 8192 in doc["contexts"] else doc["contexts"][-1]
+    """Per device, the tier at the format the build recommends for it, at the model's default context (both
+    from the document: the rule is the build's, not this report's)."""
+    by_quant, ctx = doc["estimates"]["by_quant"], str(doc["default_context"])
+    return {row[0]: f"{by_quant[fmt][ctx]['tier'][i]} at {fmt}" if fmt else "F"
+            for i, (row, fmt) in enumerate(zip(doc["devices"]["rows"], doc["best_quant"], strict=True))}  # fmt: skip
 
 
 def compare(old: Path, new: Path) -> tuple[set[str], set[str], list[ModelChange]]:
@@ -90,7 +89,7 @@ def report(old: Path, new: Path) -> str:
             lines += ["", "| format | context | before | after |", "|---|---|---|---|"]
             lines += [f"| {q} | {ctx} | {_gib(a)} | {_gib(b)} |" for q, ctx, a, b in c.memory[:MAX_ROWS]]
         if c.tiers:
-            lines += ["", "| device | tier before | tier after |", "|---|---|---|"]
+            lines += ["", "| device | verdict before | verdict after |", "|---|---|---|"]
             lines += [f"| {d} | {a} | {b} |" for d, a, b in c.tiers[:MAX_ROWS]]
             if len(c.tiers) > MAX_ROWS:
                 lines.append(f"\n… and {len(c.tiers) - MAX_ROWS} more devices")

@@ -1,142 +1,199 @@
-"""`site-builder new model|device`: start a content file, filled from a Hugging Face config.json when given.
+"""`site-builder new model|device`: start a content file, its architecture read from a Hugging Face config.json
+(a local file, or fetched with `--hf <org>/<repo>`).
 
-Everything a config.json states is copied; what it cannot state (name, licence, summary, sources) is left as
-a TODO marker, which `site-builder check` refuses until a contributor replaces it.
+A config.json is untrusted input: it goes through the hardened reader (`configjson`) and the strict family
+readers (`configarch`), and any problem refuses the whole file, one line each, before anything is written. What
+a config.json cannot state (name, licence, summary) is left as a TODO marker, which `site-builder check` refuses
+until a contributor replaces it.
 """
 
 from __future__ import annotations
 
-import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from site_builder.content.schema import Architecture
+from site_builder.content.schema import Architecture, Recurrent
+from site_builder.devtools.configarch import MAX_PARAMS, Keys, architecture_from_config, family_name
+from site_builder.devtools.configjson import MAX_BYTES, ConfigError, Problems, got, parse, read_bounded, show
 from site_builder.estimator.tensors import count_params
 
 TODO = "TODO"
-# Families whose config class ties input and output embeddings unless the file says otherwise.
-TIED_BY_DEFAULT = {"gemma", "gemma2", "gemma3", "gemma3_text"}
-# Families whose llama.cpp architecture honours an every-layer sliding window is none: a window with no
-# local/global pattern is recorded as a fact and ignored by the estimator, as llama.cpp does.
-ALIASES = {
-    "layers": ("num_hidden_layers", "n_layer", "num_layers"),
-    "hidden_size": ("hidden_size", "n_embd", "d_model"),
-    "intermediate_size": ("intermediate_size", "ffn_hidden_size"),
-    "attention_heads": ("num_attention_heads", "n_head"),
-    "kv_heads": ("num_key_value_heads", "num_kv_heads"),
-    "head_dim": ("head_dim",),
-    "vocab_size": ("vocab_size",),
-    "context_length": ("max_position_embeddings", "n_positions", "max_sequence_length"),
-    "experts": ("num_local_experts", "num_experts", "n_routed_experts"),
-    "experts_per_token": ("num_experts_per_tok", "num_experts_per_token", "moe_top_k"),
-    "moe_intermediate_size": ("moe_intermediate_size",),
-    "shared_experts": ("n_shared_experts",),
-    "dense_layers": ("first_k_dense_replace",),
-    "kv_lora_rank": ("kv_lora_rank",),
-    "q_lora_rank": ("q_lora_rank",),
-    "qk_rope_head_dim": ("qk_rope_head_dim",),
-    "qk_nope_head_dim": ("qk_nope_head_dim",),
-    "v_head_dim": ("v_head_dim",),
-}
-FAMILIES = {
-    "llama": "Llama", "mistral": "Mistral", "mixtral": "Mistral", "qwen2": "Qwen", "qwen2_moe": "Qwen",
-    "qwen3": "Qwen", "qwen3_moe": "Qwen", "qwen3_next": "Qwen", "gemma": "Gemma", "gemma2": "Gemma",
-    "gemma3": "Gemma", "gemma3_text": "Gemma", "phi3": "Phi", "deepseek_v2": "DeepSeek", "deepseek_v3": "DeepSeek",
-    "gpt_oss": "gpt-oss",
-}  # fmt: skip
+INDEX = "model.safetensors.index.json"
+INDEX_MAX_BYTES = 32 << 20  # the weight map of a 256-expert model lists ~100,000 tensors
+HF_REPO = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}")
+# bytes per parameter of an unquantized checkpoint, by its torch_dtype
+DTYPE_BYTES = {"bfloat16": 2, "float16": 2, "float32": 4}
+SIGNIFICANT = 4  # digits of params_b: 0.135B rounded to 0.14 would be 4% off and fail the site's 3% check
 
 
-class ConfigError(ValueError):
-    pass
+@dataclass(frozen=True)
+class Fetched:
+    data: bytes
+    url: str  # where a reader can see the same file: a card's source
 
 
-def architecture_from_config(config: dict) -> dict:
-    """Our `architecture` fields from a transformers config.json (text part of multimodal configs)."""
-    model_type = config.get("model_type", "")
-    text = {**config, **config.get("text_config", {})} if "text_config" in config else config
-    text.setdefault("model_type", model_type)
-    arch: dict = {}
-    for field, keys in ALIASES.items():
-        value = next((text[k] for k in keys if text.get(k) is not None), None)
-        if value is not None:
-            arch[field] = value
-    missing = [f for f in ("layers", "hidden_size", "attention_heads", "vocab_size", "context_length") if f not in arch]
-    if missing:
-        raise ConfigError(f"config.json lacks {', '.join(missing)} (model_type {model_type!r})")
-    arch.setdefault("kv_heads", arch["attention_heads"])
-    if text.get("shared_expert_intermediate_size") and arch.get("moe_intermediate_size"):  # Qwen MoE
-        arch["shared_experts"] = text["shared_expert_intermediate_size"] // arch["moe_intermediate_size"]
-    arch["tied_embeddings"] = bool(text.get("tie_word_embeddings", text["model_type"] in TIED_BY_DEFAULT))
-    arch.update(_attention_layout(text))
-    return arch
+# (repository, file name, byte cap) -> the file, or None when the repository has no such file
+Fetch = Callable[[str, str, int], Fetched | None]
 
 
-def _attention_layout(c: dict) -> dict:
-    """Sliding windows and hybrid layers, from whichever form the config uses."""
-    out: dict = {}
-    kind = c.get("model_type", "")
-    window = c.get("sliding_window")
-    if kind.startswith("qwen2") or kind.startswith("qwen3"):
-        window = window if c.get("use_sliding_window") else None
-    layer_types = c.get("layer_types")
-    if window:
-        out["sliding_window"] = window
-        pattern = _pattern(layer_types) if layer_types else c.get("sliding_window_pattern")
-        if kind == "gemma2" and not pattern:
-            pattern = 2  # Gemma2Config alternates sliding and global layers
-        if kind in ("gemma3", "gemma3_text") and not pattern:
-            pattern = 6  # Gemma3TextConfig default: five local layers, then one global
-        if pattern:
-            out["sliding_window_pattern"] = pattern
-    if c.get("full_attention_interval"):
-        out["attention_layers"] = c["num_hidden_layers"] // c["full_attention_interval"]
-    elif layer_types and any("linear" in t for t in layer_types):
-        out["attention_layers"] = sum(t in ("full_attention", "attention") for t in layer_types)
-    return out
+@dataclass(frozen=True)
+class Scaffold:
+    architecture: dict
+    family: str
+    published: tuple[int, str] | None = None  # parameters from the safetensors index, and how they were derived
+    sources: list[str] = field(default_factory=list)
+    link: str | None = None
 
 
-def _pattern(layer_types: list[str]) -> int | None:
-    """The period of a sliding/full layer list whose full-attention layers close each period."""
-    full = [i for i, t in enumerate(layer_types) if t == "full_attention"]
-    if not full or all(t == "full_attention" for t in layer_types):
+def from_file(path: Path) -> Scaffold:
+    shown = str(path)
+    config = parse(read_bounded(path, shown), shown)
+    return Scaffold(architecture_from_config(config, shown), family_name(config))
+
+
+def from_hub(repo: str, fetch: Fetch | None = None) -> Scaffold:
+    """config.json of a Hub repository, and its parameter count from model.safetensors.index.json when it has
+    one. `fetch` defaults to hub_fetch, looked up at call time so that tests can replace it."""
+    if not HF_REPO.fullmatch(repo) or ".." in repo:
+        raise ConfigError([f"{show(repo)}: file: is not a Hugging Face repository id (<org>/<repo>)"])
+    fetch = fetch or hub_fetch
+    shown = f"{repo}/config.json"
+    config_file = fetch(repo, "config.json", MAX_BYTES)
+    if config_file is None:
+        raise ConfigError([f"{shown}: file: the repository has no config.json"])
+    config = parse(config_file.data, shown)
+    arch = architecture_from_config(config, shown)
+    index = fetch(repo, INDEX, INDEX_MAX_BYTES)
+    index_shown = f"{repo}/{INDEX}"
+    published = _published(parse(index.data, index_shown, INDEX_MAX_BYTES), config, index_shown) if index else None
+    sources = [config_file.url, *([index.url] if index else [])]
+    return Scaffold(arch, family_name(config), published, sources, f"https://huggingface.co/{repo}")
+
+
+def _published(index: object, config: dict, shown: str) -> tuple[int, str] | None:
+    """Parameters the checkpoint holds: `total_parameters` where the index states it, else `total_size` over the
+    bytes of the config's dtype. None for a quantized checkpoint, whose bytes say nothing exact about counts."""
+    problems = Problems(shown)
+    if not isinstance(index, dict):
+        problems.add("file", f"must hold a JSON object at the top level, got {got(index)}")
+        problems.raise_any()
+    meta = Keys(index, "", problems).child("metadata")
+    problems.raise_any()
+    stated = _positive(meta, "total_parameters", int(MAX_PARAMS))
+    size = _positive(meta, "total_size", 4 * int(MAX_PARAMS))  # float32 at most
+    problems.raise_any()
+    if stated:
+        return stated, f"{INDEX}: total_parameters"
+    text = config.get("text_config") if isinstance(config.get("text_config"), dict) else {}
+    dtype = config.get("torch_dtype") or config.get("dtype") or text.get("torch_dtype") or text.get("dtype")
+    if not size or not isinstance(dtype, str) or dtype not in DTYPE_BYTES or config.get("quantization_config"):
         return None
-    period = full[0] + 1
-    return period if all((i + 1) % period == 0 for i in full) else None
+    return size // DTYPE_BYTES[dtype], f"{INDEX}: total_size / {DTYPE_BYTES[dtype]} bytes ({dtype})"
 
 
-def model_file(slug: str, config: dict | None, schema_path: str) -> str:
-    arch = architecture_from_config(config) if config else {}
-    family = FAMILIES.get((config or {}).get("model_type", ""), TODO)
+def _positive(meta: Keys, key: str, high: int) -> int | None:
+    value = meta.raw(key)
+    if value is not None and (type(value) is not int or not 0 < value <= high):
+        meta.problem(key, f"must be an integer from 1 to {high:,}, got {got(value)}")
+        return None
+    return value
+
+
+def hub_fetch(repo: str, filename: str, limit: int) -> Fetched | None:
+    """A file from the Hub through huggingface_hub (its cache, token and offline mode apply), pinned to the commit
+    it came from. Its size is checked before it is downloaded, and again while it is read."""
+    shown = f"{repo}/{filename}"
+    try:
+        from huggingface_hub import get_hf_file_metadata, hf_hub_download, hf_hub_url
+        from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
+    except ImportError:
+        raise ConfigError([f"{shown}: file: --hf needs huggingface_hub (pip install huggingface_hub)"]) from None
+    try:
+        meta = get_hf_file_metadata(hf_hub_url(repo, filename))
+        if meta.size and meta.size > limit:
+            raise ConfigError([f"{shown}: file: is {meta.size:,} bytes, more than {limit:,}; not downloaded"])
+        commit = meta.commit_hash or "main"
+        path = hf_hub_download(repo, filename, revision=commit)
+    except LocalEntryNotFoundError as exc:  # offline, or the Hub unreachable: not the same as a missing file
+        raise ConfigError([f"{shown}: file: cannot fetch ({_one_line(exc)})"]) from None
+    except EntryNotFoundError:
+        return None
+    except ConfigError:
+        raise
+    except Exception as exc:  # the client's network, HTTP and auth errors, whatever their classes: one line each
+        raise ConfigError([f"{shown}: file: cannot fetch ({_one_line(exc)})"]) from None
+    data = read_bounded(Path(path), shown, limit)
+    return Fetched(data, f"https://huggingface.co/{repo}/blob/{commit}/{filename}")
+
+
+def _one_line(exc: BaseException) -> str:
+    first = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+    text = "".join(c if c.isprintable() else "?" for c in first)[:160]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def model_file(scaffold: Scaffold | None, schema_path: str) -> str:
+    read = scaffold.sources if scaffold and scaffold.sources else [f"{TODO} address of the config.json you copied the "
+                                                                    "architecture from"]  # fmt: skip
+    link = scaffold.link if scaffold and scaffold.link else f"https://huggingface.co/{TODO}"
     lines = [
         "---",
         f"# yaml-language-server: $schema={schema_path}",
         f"name: {TODO} display name, e.g. Llama 3.1 8B Instruct",
-        f"family: {family}",
+        f"family: {scaffold.family if scaffold else TODO}",
         f"publisher: {TODO} organisation that released it",
-    ]
-    if arch:
-        total, active = count_params(Architecture(**arch))
-        lines.append(f"params_b: {total / 1e9:.2f}  # computed from the architecture; use the model card's figure")
-        if arch.get("experts"):
-            lines.append(f"active_params_b: {active / 1e9:.2f}  # computed; use the model card's figure")
-        lines.append("architecture:  # from config.json")
-        lines += [f"  {k}: {str(v).lower() if isinstance(v, bool) else v}" for k, v in arch.items()]
-    else:
-        lines += [f"params_b: 0  # {TODO}", "architecture:  # copy from the model's config.json",
-                  *(f"  {k}: 0  # {TODO}" for k in ("layers", "hidden_size", "intermediate_size", "attention_heads",
-                                                    "kv_heads", "vocab_size", "context_length"))]  # fmt: skip
-    lines += [
+        *(_architecture_lines(scaffold) if scaffold else _blank_architecture()),
         f"license: {TODO} SPDX id or licence name",
         f"summary: {TODO} one sentence on what it is and what it is good at",
         "links:",
-        f"  Hugging Face: https://huggingface.co/{TODO}",
+        f"  Hugging Face: {link}",
         "sources:",
-        f"  - {TODO} address of the config.json you copied the architecture from",
+        *(f"  - {source}" for source in read),
         f"  - {TODO} address of the model card (parameters, licence, context)",
         "---",
         f"{TODO}: two to four short paragraphs: what the model is good at, its architecture in plain words,",
         "how it compares with its neighbours. Facts only, each traceable to a source above.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _architecture_lines(s: Scaffold) -> list[str]:
+    arch = Architecture(**s.architecture)
+    total, active = count_params(arch)
+    if s.published:
+        count, how = s.published
+        lines = [f"params_b: {_billions(count)}  # {how}; the architecture implies {_billions(total)}"]
+    else:
+        lines = [f"params_b: {_billions(total)}  # computed from the architecture; use the model card's figure"]
+    if arch.is_moe:
+        lines.append(f"active_params_b: {_billions(active)}  # computed; use the model card's figure")
+    lines.append("architecture:  # from config.json")
+    return lines + _yaml(s.architecture, "  ")
+
+
+def _billions(count: int) -> str:
+    return f"{count / 1e9:.{SIGNIFICANT}g}"
+
+
+def _yaml(fields: dict, indent: str) -> list[str]:
+    """In the schema's field order, which is the order the catalogue's cards use."""
+    order = list(Recurrent.model_fields if "kind" in fields else Architecture.model_fields)
+    out = []
+    for key in sorted(fields, key=order.index):
+        value = fields[key]
+        if isinstance(value, dict):
+            out += [f"{indent}{key}:", *_yaml(value, indent + "  ")]
+        else:
+            out.append(f"{indent}{key}: {str(value).lower() if isinstance(value, bool) else value}")
+    return out
+
+
+def _blank_architecture() -> list[str]:
+    keys = ("layers", "hidden_size", "intermediate_size", "attention_heads", "kv_heads", "vocab_size", "context_length")
+    return [f"params_b: 0  # {TODO}", "architecture:  # copy from the model's config.json",
+            *(f"  {k}: 0  # {TODO}" for k in keys)]  # fmt: skip
 
 
 def device_file(schema_path: str) -> str:
@@ -154,10 +211,3 @@ def device_file(schema_path: str) -> str:
         "---",
         f"{TODO}: one or two sentences of plain facts about the device.",
     ]) + "\n"  # fmt: skip
-
-
-def read_config(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read config.json ({exc})") from None

@@ -9,7 +9,7 @@ import numpy as np
 
 from site_builder.content.records import Device
 from site_builder.content.schema import Architecture, ModelCard
-from site_builder.estimator.memory import max_contexts
+from site_builder.estimator.memory import host_usable_bytes, largest_contexts
 from site_builder.estimator.settings import DEFAULT_CONTEXT, DEFAULT_SETUP, SETTINGS, Settings, Setup
 from site_builder.estimator.speed import Calibration, ClassConstants, load_calibration, prefill_tok_s
 from site_builder.estimator.sweep import Core, device_arrays, sweep
@@ -45,7 +45,7 @@ class Estimate:
     speed_calibrated: bool
     prefill_tok_s: float | None
     ttft_s: float | None  # time to first token for a 4,096-token prompt (None when offloaded: not estimated)
-    max_context: int  # largest context that fits at this quant (0: not even a short one)
+    max_context: int  # largest context that runs at this quant (0: not even a short one); memory.largest_contexts
     tier: str
     tier_words: str
 
@@ -115,7 +115,7 @@ def from_core(
         speed_calibrated=c.consts.calibrated,
         prefill_tok_s=prefill,
         ttft_s=TTFT_PROMPT / prefill if prefill else None,
-        max_context=max_context(a, c, setup.kv_type),
+        max_context=max_context(a, c, setup, s),
         tier=c.tier.letter,
         tier_words=c.tier.words,
     )
@@ -133,7 +133,10 @@ def prefill_speed(a: Architecture, device: Device, c: ClassConstants, cached_tok
     return prefill_tok_s(prefill_flops_per_token(a, cached_tokens), device.spec.fp16_tflops, c)
 
 
-def max_context(a: Architecture, c: Core, kv_type: str) -> int:
-    """Largest context (in steps of 256 tokens) whose memory fits the card(s) together; 0 if none does."""
-    room = c.usable * c.cards - (c.total - c.kv)
-    return int(max_contexts(a, np.array([room]), kv_type)[0])
+def max_context(a: Architecture, c: Core, setup: Setup, s: Settings = SETTINGS) -> int:
+    """Largest context that runs at this format (memory.largest_contexts, the rule every page uses)."""
+    if not c.runs:
+        return 0
+    on_gpu = np.array([c.usable * c.cards - (c.total - c.kv)], float)
+    ram = host_usable_bytes(setup, s)
+    return int(largest_contexts(a, setup.kv_type, on_gpu, c.kv, c.host_needed, ram, c.separate, s)[0])

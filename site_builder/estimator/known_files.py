@@ -19,6 +19,10 @@ LLAMA_70B = "llama-bench output 'llama 70B Q4_K - Medium | 39.59 GiB | 70.55 B' 
 DSV2_LITE = "llama-bench output 'deepseek2 16B Q4_K - Medium | 9.65 GiB | 15.71 B'"
 BENCH_README = "ggml-org/llama.cpp tools/llama-bench/README.md (commit 5a32f10): model_size 4677120000"
 BARTOWSKI_GEMMA = "https://huggingface.co/bartowski/gemma-2-9b-it-GGUF"
+# gpt-oss keeps its MXFP4 experts in every k-quant file: Q4_K_M to Q6_K differ only in the other tensors.
+BARTOWSKI_GPT_OSS = "https://huggingface.co/bartowski/openai_gpt-oss-20b-GGUF (model card table, GB)"
+LHL_GPT_OSS = "lhl/strix-halo-testing llm-bench/gpt-oss-{}-F16/results.jsonl (commit 5ee14b5), llama-bench model_size"
+BARTOWSKI_QWEN3 = "https://huggingface.co/bartowski/Qwen_Qwen3-30B-A3B-GGUF (model card table, GB; made with b5200)"
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,14 @@ KNOWN_FILES = [
     KnownFile("qwen3-30b-a3b", "Q4_K_M", 17.28 * GIB, BENCH_QWEN3_MOE),
     KnownFile("qwen3-30b-a3b", "Q8_0", 30.25 * GIB, BENCH_QWEN3_MOE),
     KnownFile("gpt-oss-20b", "MXFP4", 11.27 * GIB, IK_683),
+    KnownFile("gpt-oss-20b", "Q4_K_M", 11.67e9, BARTOWSKI_GPT_OSS),
+    KnownFile("gpt-oss-20b", "Q6_K", 12.04e9, BARTOWSKI_GPT_OSS),
+    KnownFile("gpt-oss-20b", "F16", 13_779_630_336, LHL_GPT_OSS.format("20b")),
+    KnownFile("gpt-oss-120b", "F16", 65_355_994_368, LHL_GPT_OSS.format("120b")),
+    KnownFile("qwen3-30b-a3b", "Q5_K_S", 21.10e9, BARTOWSKI_QWEN3),
+    KnownFile("qwen3-30b-a3b", "Q5_K_M", 21.74e9, BARTOWSKI_QWEN3),
+    KnownFile("qwen3-30b-a3b", "Q6_K", 25.10e9, BARTOWSKI_QWEN3),
+    KnownFile("qwen3-30b-a3b", "BF16", 61.10e9, BARTOWSKI_QWEN3),
     KnownFile("gpt-oss-120b", "MXFP4", 59.02 * GIB, PR_19922),
     KnownFile("llama-3-1-70b-instruct", "Q4_K_M", 39.59 * GIB, LLAMA_70B),
     KnownFile("deepseek-v2-lite-chat", "Q4_K_M", 9.65 * GIB, DSV2_LITE),

@@ -3,9 +3,15 @@ own condition (test, depth, GPUs, KV type): the bytes a decode step reads, the b
 prefill does. The build (measured-vs-estimated tables), the fitting tool (`site-builder calibrate`) and the
 accuracy tables all start from here.
 
-The split: within each device class, the chips (base device slugs) are ordered by a hash of their slug and every
-fourth one is kept for validation: its rows are never fitted on. A whole chip is held out so the published error
-is the error on hardware the fit has not seen, as on most devices of the site.
+The split: within each device class, the chips (base device slugs) with mixture-of-experts rows and those with
+dense rows only are each ordered by a hash of their slug, and every fourth chip of each is kept for validation:
+its rows are never fitted on. A whole chip is held out so the published error is the error on hardware the fit
+has not seen, as on most devices of the site; the two strata keep MoE rows in both halves.
+
+Rows that do not measure what we estimate are left out of fitting and of the error tables, each with its reason
+(EXCLUSIONS): a file of another size than the one we estimate (Unsloth's dynamic quants, 16-bit files that
+dequantize pre-quantized experts), 16-bit formats on Vulkan (a slow fallback path the format costs do not cover),
+and rows with part of the model on the CPU.
 """
 
 from __future__ import annotations
@@ -16,14 +22,19 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from site_builder.content.records import Content, Device, Measurement, ModelEntry
-from site_builder.estimator.memory import kv_read_bytes
-from site_builder.estimator.speed import Calibration, decode_seconds, device_class
 from site_builder.estimator.estimate import prefill_flops_per_token
+from site_builder.estimator.memory import kv_read_bytes
+from site_builder.estimator.speed import ERA_CUTOFF, Calibration, decode_seconds, device_class
 from site_builder.estimator.tensors import block_plan
 from site_builder.estimator.weights import weights_size
 
 SHORT_DECODE_MAX = 512  # "decode at short context": tg128 and tg512 rows at depth 0
 VALIDATION_EVERY = 4
+SIZE_TOLERANCE = 0.05  # a printed model size further than this from our file estimate is another file
+EXCLUSIONS = {
+    "other-file": "its printed model size is not the file we estimate (a dynamic or re-packed quant)",
+    "16-bit-vulkan": "16-bit weights on Vulkan run a slow fallback path the format costs do not cover",
+}
 
 
 @dataclass(frozen=True)
@@ -39,6 +50,25 @@ class Point:
     @property
     def row(self):
         return self.measurement.row
+
+    @property
+    def old_build(self) -> bool:
+        date = self.measurement.benchmark.date
+        return bool(date) and date < ERA_CUTOFF
+
+    @property
+    def exclusion(self) -> str | None:
+        """Why this row does not measure what we estimate (a key of EXCLUSIONS), or None."""
+        printed = self.row.model_size_gib
+        if (
+            printed
+            and abs(weights_size(self.model.card.architecture, self.row.quant).total_bytes / 2**30 / printed - 1)
+            > SIZE_TOLERANCE
+        ):
+            return "other-file"
+        if self.row.quant in ("F16", "BF16") and (self.row.backend or "").startswith("Vulkan"):
+            return "16-bit-vulkan"
+        return None
 
     @property
     def measured_seconds(self) -> float:
@@ -87,9 +117,12 @@ class Point:
         return self.weight_bytes * cal.format_cost.get(self.row.quant, 1.0) + self.kv_bytes * cal.kv_cost
 
     def predicted_seconds(self, cal: Calibration) -> float:
+        """Our decode time under this row's own condition: test, depth, GPUs, KV type and build era."""
         c = cal.for_device(self.device)
         blocks, moe = self.blocks
         t = decode_seconds(self.device_bytes(cal), self.bandwidth_bps, c, blocks, moe, self.gpus - 1)
+        if self.old_build:
+            t += blocks * c.old_block_us / 1e6
         return t / cal.family_factor(self.family)
 
     def prefill_peak_seconds(self) -> float | None:
@@ -115,25 +148,35 @@ def resolve_model(content: Content, slug: str) -> ModelEntry | None:
 
 
 def validation_chips(content: Content) -> frozenset[str]:
-    """Every VALIDATION_EVERY-th measured chip of each class, in the order of a hash of its slug."""
-    by_class: dict[str, set[str]] = {}
+    """Every VALIDATION_EVERY-th measured chip of each class and stratum (with MoE rows, dense only), in the order
+    of a hash of its slug."""
+    chips: dict[str, str] = {}
+    moe: set[str] = set()
     for m in content.measurements:
         device = resolve_device(content, m.row.device) if m.row.device else None
-        if device is not None and not m.benchmark.relative:
-            by_class.setdefault(device_class(device), set()).add(device.base_slug)
+        model = resolve_model(content, m.row.model)
+        if device is None or model is None or m.benchmark.relative or not m.row.test.startswith("tg"):
+            continue
+        chips[device.base_slug] = device_class(device)
+        if model.card.architecture.is_moe:
+            moe.add(device.base_slug)
+    strata: dict[tuple[str, bool], list[str]] = {}
+    for chip, cls in chips.items():
+        strata.setdefault((cls, chip in moe), []).append(chip)
     held = set()
-    for chips in by_class.values():
-        ordered = sorted(chips, key=lambda slug: hashlib.blake2b(slug.encode(), digest_size=8).hexdigest())
+    for members in strata.values():
+        ordered = sorted(members, key=lambda slug: hashlib.blake2b(slug.encode(), digest_size=8).hexdigest())
         held.update(ordered[VALIDATION_EVERY - 1 :: VALIDATION_EVERY])
     return frozenset(held)
 
 
-def points(content: Content, kind: str) -> list[Point]:
+def points(content: Content, kind: str, excluded: bool = False) -> list[Point]:
     """Measurements of one kind ('tg' decode or 'pp' prefill) joined to their model and device, each once.
 
     Where one device, model, format and condition were measured more than once (several llama.cpp builds),
     only the fastest counts: kernels only got faster, and estimates are for current builds. Rows with part of
-    the model offloaded to the CPU are left out: their speed depends on a host we know nothing about.
+    the model offloaded to the CPU are left out: their speed depends on a host we know nothing about. `excluded`:
+    the rows left out for one of EXCLUSIONS instead (for the methodology page's count).
     """
     held = validation_chips(content)
     out = []
@@ -147,7 +190,8 @@ def points(content: Content, kind: str) -> list[Point]:
         point = Point(m, model, device, device_class(device), kind, int(r.test[2:]), device.base_slug in held)
         if kind == "pp" and point.prefill_peak_seconds() is None:
             continue
-        out.append(point)
+        if (point.exclusion is not None) == excluded:
+            out.append(point)
     return sorted(out, key=lambda p: (p.cls, p.device.slug, p.measurement.path, p.measurement.line))
 
 

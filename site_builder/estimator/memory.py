@@ -109,6 +109,27 @@ def max_contexts(a: Architecture, room: np.ndarray, kv_type: str = "f16", s: Set
     return np.where(room >= 0, np.minimum(steps[np.maximum(fit, 0)], a.context_length), 0)
 
 
+def largest_contexts(
+    a: Architecture,
+    kv_type: str,
+    on_gpu: np.ndarray,
+    kv_now: np.ndarray,
+    host_needed: np.ndarray,
+    ram_left: np.ndarray,
+    separate: np.ndarray,
+    s: Settings = SETTINGS,
+) -> np.ndarray:
+    """The largest context that runs at a format (0: none), in steps of kv_pad tokens. `on_gpu` is the memory of
+    the GPU(s) left for the cache once weights and buffers are in (less than `kv_now`, the cache's bytes at the
+    context at hand, when it spills). Beside a GPU with its own memory a longer context moves as many weight
+    bytes to system RAM as its cache adds, while the RAM holds them (`ram_left` less `host_needed`); on one
+    memory pool (Apple, APUs, CPUs) the cache has only that pool."""
+    spilling = np.maximum(on_gpu, kv_now) - host_needed + ram_left
+    room = np.where(separate, spilling, on_gpu)
+    room = np.nan_to_num(np.asarray(room, float), nan=-1.0, neginf=-1.0, posinf=-1.0)
+    return max_contexts(a, room.reshape(-1), kv_type, s).reshape(np.shape(room))
+
+
 def kv_read_bytes(a: Architecture, tokens: float, kv_type: str = "f16") -> float:
     """KV bytes one decode step reads when `tokens` tokens are already cached."""
     per_element = KV_TYPES[kv_type]

@@ -6,11 +6,18 @@ the API) takes it from here; the browser only shows what this computed.
 1. Quality first among formats that fit and run well: the highest-quality one at tier A or better, if it is of
    Good quality or better; else the highest-quality Good one that fits at tier B.
 2. Otherwise the best tier any format reaches. Among the formats at that tier that fit (no offload), the
-   highest-quality Good one, else the highest-quality one that is not low quality (the Q2/IQ2/IQ1 class).
-3. When every format at that tier spills to system RAM, speed matters more than a last bit of quality: the
-   smallest format of Very good quality or better at that tier, else the smallest Good one, else the smallest
-   that is not low quality. A larger format is never picked when it is slower and no better a tier.
-4. 16-bit formats only when nothing else is offered: Q8_0 is as good and twice as fast.
+   highest-quality Good one; else, one tier lower, the smallest format of Very good quality that fits, else the
+   smallest Good one (a Fair format is not worth a tier won by a few percent of speed at a threshold, and that
+   far down speed is short); else the highest-quality one at the best tier that is not low quality (the
+   Q2/IQ2/IQ1 class).
+3. When every format at that tier that is not low quality spills to system RAM, speed matters more than a last
+   bit of quality: the smallest format of Very good quality or better at that tier, else the smallest Good one,
+   else the smallest that is not low quality. Among formats as good, a larger one is never picked while it
+   spills: the smaller one is faster and no worse a tier.
+4. When nothing but low-quality formats reaches that tier, a format one tier lower that is not low quality, by
+   the same order (Very good, Good, the rest; smallest first). Only then a low-quality one: the largest that
+   fits, else the smallest.
+5. 16-bit formats only when nothing else is offered: Q8_0 is as good and twice as fast.
 A low-quality format is only ever picked when nothing better reaches its tier; pages mark it with a warning.
 
 The alternatives: the fastest format of Good quality or better that runs, and the highest-quality one that runs.
@@ -49,40 +56,64 @@ def candidates(formats: tuple[str, ...]) -> np.ndarray:
     return keep if keep.any() else np.ones(len(formats), bool)
 
 
+# The stages of the rule, first to last, as (fits, good, tier <= A, tier <= B, at the best tier, very good, low
+# quality, one tier below the best) -> stage; within a stage the highest-quality (largest) format wins in stages
+# 0-2, 5 and 12, the smallest in the others (slow or spilled, where smaller is faster; 13: what is left).
+NO_STAGE = 14
+LARGEST_FIRST = (0, 1, 2, 5, 12)
+
+
+def _stage(fits: bool, good: bool, a_ok: bool, b_ok: bool, at_best: bool, very_good: bool, low: bool,
+           next_best: bool) -> int:  # fmt: skip
+    conditions = (
+        fits and good and a_ok,
+        fits and good and b_ok,
+        at_best and fits and good,
+        # A Good format that fits one tier down beats a Fair one at the best tier: near a threshold (10 tok/s for
+        # B) a quarter less quality buys only a few percent of speed. Down there speed is short: the smallest.
+        next_best and fits and very_good,
+        next_best and fits and good,
+        at_best and fits and not low,
+        at_best and very_good,
+        at_best and good,
+        at_best and not low,
+        # Before a low-quality format at the best tier: anything better one tier down, spilled or not.
+        next_best and very_good,
+        next_best and good,
+        next_best and not low,
+        at_best and fits,
+        at_best,
+    )
+    return next((k for k, ok in enumerate(conditions) if ok), NO_STAGE)
+
+
+STAGES = np.array([_stage(*(bool(code >> bit & 1) for bit in range(8))) for code in range(256)], np.int32)
+
+
 def recommend(formats: tuple[str, ...], tiers: np.ndarray, spills: np.ndarray, decode: np.ndarray) -> Picks:
     """`formats` ordered smallest to largest; `tiers`, `spills` (part in system RAM) and `decode` are arrays of
-    formats x devices."""
+    formats x devices (any trailing shape)."""
     n = len(formats)
-    allowed = candidates(formats)[:, None]
-    level = np.array([quality(f).level for f in formats])[:, None]
-    low = np.array([is_low_quality(f) for f in formats])[:, None]
+    shape = (n,) + (1,) * (tiers.ndim - 1)
+    allowed = candidates(formats).reshape(shape)
+    level = np.array([quality(f).level for f in formats])
+    static = (level <= GOOD) * 2 + (level <= VERY_GOOD) * 32 + np.array([is_low_quality(f) for f in formats]) * 64
+    rank = np.arange(n).reshape(shape)
     runs = allowed & (tiers < TIER_INDEX["F"])
-    fits = runs & ~spills
-    good, very_good = level <= GOOD, level <= VERY_GOOD
-
-    def largest(mask):  # the highest-quality (last) eligible format per device, NONE where none is
-        return np.where(mask.any(axis=0), n - 1 - np.argmax(mask[::-1], axis=0), NONE)
-
-    def smallest(mask):
-        return np.where(mask.any(axis=0), np.argmax(mask, axis=0), NONE)
-
     best = np.where(runs, tiers, 99).min(axis=0)
-    at_best = runs & (tiers == best)
-    fit_at_best = at_best & fits
-    pick = first_of(
-        largest(fits & good & (tiers <= TIER_INDEX["A"])),
-        largest(fits & good & (tiers <= TIER_INDEX["B"])),
-        largest(fit_at_best & good),
-        largest(fit_at_best & ~low),
-        largest(fit_at_best),
-        smallest(at_best & very_good),
-        smallest(at_best & good),
-        smallest(at_best & ~low),
-        smallest(at_best),
-    )
-    speed = np.where(runs & good, decode, -1.0)
-    fastest = np.where((speed > 0).any(axis=0), np.argmax(speed + np.arange(n)[:, None] * 1e-9, axis=0), NONE)
-    return Picks(pick, fastest, largest(runs))
+    code = (runs & ~spills).astype(np.int32) + static.reshape(shape)
+    code += (tiers <= TIER_INDEX["A"]) * 4 + (tiers <= TIER_INDEX["B"]) * 8 + (runs & (tiers == best)) * 16
+    code += (runs & (tiers == best + 1)) * 128
+    stage = STAGES[code]
+    stage[~runs] = NO_STAGE
+    largest_first = np.isin(stage, LARGEST_FIRST)
+    score = (NO_STAGE - stage) * (n + 1) + np.where(largest_first, rank, n - 1 - rank)
+    pick = np.where(stage.min(axis=0) < NO_STAGE, score.argmax(axis=0), NONE)
+    good = (level <= GOOD).reshape(shape)
+    speed = np.where(runs & good, decode + rank * 1e-9, -1.0)  # ties: the higher quality
+    fastest = np.where(speed.max(axis=0) > 0, speed.argmax(axis=0), NONE)
+    finest = np.where(runs.any(axis=0), n - 1 - np.argmax(runs[::-1], axis=0), NONE)
+    return Picks(pick, fastest, finest)
 
 
 def first_of(*choices: np.ndarray) -> np.ndarray:

@@ -45,6 +45,7 @@ class ClassConstants:
     block_us: float = 0.0  # per block and token: kernel launches of attention/mixer and FFN
     moe_block_us: float = 0.0  # per MoE block and token, on top: routing, top-k, expert dispatch
     gpu_hop_ms: float = 0.0  # per extra GPU of a layer split and token: the hand-over between cards
+    old_block_us: float = 0.0  # extra per block in builds before ERA_CUTOFF (before CUDA graphs and fused kernels)
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,9 @@ def calibration_from_dict(raw: dict, digest: str = "") -> Calibration:
         kv_cost=raw.get("kv_cost", 1.0),
         uncalibrated_spread=raw.get("uncalibrated_spread", 1.0),
     )
+
+
+ERA_CUTOFF = "2024-07"  # measurements dated before this come from builds with a higher per-block cost
 
 
 def decode_seconds(device_bytes, bandwidth_bps, c, blocks=0, moe_blocks=0, extra_gpus=0, host_seconds=0.0):

@@ -54,6 +54,8 @@ class Core(NamedTuple):
     decode: float
     consts: ClassConstants
     tier: Tier
+    host_needed: float = 0.0  # system RAM the spilled part needs
+    separate: bool = True  # the GPU has memory of its own beside the system RAM
 
     @property
     def fits(self) -> bool:
@@ -98,7 +100,7 @@ class Rates(NamedTuple):
     gpu_hop_ms: np.ndarray
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class DeviceArrays:
     """What the sweep needs from each device, as arrays in the order of `devices`."""
 
@@ -114,6 +116,16 @@ class DeviceArrays:
     calibrated: np.ndarray
     name_rank: np.ndarray  # position of each device in alphabetical order, the last tie-break of a grid
     prefill_flops: np.ndarray  # calibrated FLOP/s for prefill; NaN where unknown
+
+    def take(self, mask: np.ndarray) -> DeviceArrays:
+        """The devices where `mask` is true, in the same order."""
+        pick = lambda x: x[mask]  # noqa: E731
+        chosen = np.flatnonzero(mask).tolist()
+        return DeviceArrays(
+            tuple(self.devices[i] for i in chosen), tuple(self.consts[i] for i in chosen), pick(self.separate),
+            pick(self.several), pick(self.usable), pick(self.bandwidth), Rates(*(pick(r) for r in self.rates)),
+            pick(self.low), pick(self.high), pick(self.calibrated), pick(self.name_rank), pick(self.prefill_flops),
+        )  # fmt: skip
 
 
 def device_arrays(devices: tuple[Device, ...], cal: Calibration, s: Settings = SETTINGS) -> DeviceArrays:
@@ -137,7 +149,7 @@ def device_arrays(devices: tuple[Device, ...], cal: Calibration, s: Settings = S
     )
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class Sweep:
     quants: tuple[str, ...]
     contexts: tuple[int, ...]
@@ -147,6 +159,7 @@ class Sweep:
     weights: dict[tuple[str, bool], int]  # (format, separate memory) -> weight bytes on the device(s)
     kv: dict[int, int]
     overhead: int  # compute buffers of one device and recurrent state
+    arrays: dict[str, np.ndarray] | None = None  # every Columns field as [formats, contexts, devices]
 
     def core(self, quant: str, ctx: int, i: int) -> Core:
         col, p = self.columns[quant, ctx], self.places
@@ -154,7 +167,8 @@ class Sweep:
         weights = self.weights[quant, bool(p.separate[i])]
         overhead = int(col.total[i]) - weights - self.kv[ctx]
         return Core(weights, self.kv[ctx], overhead, int(col.total[i]), int(col.per_card[i]), int(p.usable[i]), cards,
-                    float(col.offload[i]), float(col.decode[i]), p.consts[i], TIERS[int(col.tier[i])])  # fmt: skip
+                    float(col.offload[i]), float(col.decode[i]), p.consts[i], TIERS[int(col.tier[i])],
+                    float(col.host_needed[i]), bool(p.separate[i]))  # fmt: skip
 
 
 class Placement(NamedTuple):
@@ -169,23 +183,56 @@ class Placement(NamedTuple):
     lookups: int  # input lookup tables left in system RAM beside a GPU (0 on unified memory)
 
 
+@dataclass(frozen=True, eq=False)
+class Geometry:
+    """Every format x context of one model for one card count and KV type, as arrays [formats, contexts]."""
+
+    total: dict[bool, np.ndarray]  # separate memory -> bytes on the device(s)
+    per_card: dict[bool, np.ndarray]
+    weights: dict[bool, np.ndarray]  # [formats]
+    experts: np.ndarray  # [formats]
+    read: np.ndarray  # [formats]
+    lookups: np.ndarray  # [formats]
+    kv: np.ndarray  # [contexts]
+    share: float
+
+
+def geometry(a: Architecture, quants: tuple[str, ...], contexts: tuple[int, ...], cards: int, kv_type: str,
+             s: Settings = SETTINGS) -> Geometry:  # fmt: skip
+    loaded = [i for i, b in enumerate(block_plan(a)) if b.in_memory]
+    bbs = [block_bytes(a, q) for q in quants]
+    w = np.array([bb.weights[loaded] for bb in bbs], np.float64)  # [Q, B]
+    kv = np.array([kv_by_block(a, c, kv_type, s)[loaded] for c in contexts], np.float64)  # [C, B]
+    state = state_by_block(a)[loaded].astype(np.float64)
+    units = len(loaded) + 1  # the output layer is the last unit
+    card_of = (np.arange(units) * cards) // units
+    one_hot = np.zeros((len(loaded), cards))
+    one_hot[np.arange(len(loaded)), card_of[:-1]] = 1.0
+    out = np.array([bb.output for bb in bbs], np.float64)
+    lookups = np.array([bb.lookups for bb in bbs], np.float64)
+    load = (w @ one_hot)[:, None, :] + (kv @ one_hot)[None, :, :] + (state @ one_hot) + activation_bytes(a, s)
+    load[:, :, card_of[-1]] += out[:, None] + logits_bytes(a, s)
+    unified = load.copy()
+    unified[:, :, 0] += lookups[:, None]
+    weights = w.sum(axis=1) + out
+    return Geometry(
+        total={True: load.sum(axis=2), False: unified.sum(axis=2)},
+        per_card={True: load.max(axis=2), False: unified.max(axis=2)},
+        weights={True: weights, False: weights + lookups},
+        experts=np.array([bb.experts[loaded].sum() for bb in bbs], np.float64),
+        read=np.array([bb.read[loaded].sum() + bb.output + bb.lookup_read for bb in bbs], np.float64),
+        lookups=lookups,
+        kv=kv.sum(axis=1),
+        share=(a.experts_per_token or 1) / (a.experts or 1),
+    )
+
+
 def placement(
     a: Architecture, quant: str, ctx: int, cards: int, separate: bool, kv_type: str, s: Settings
 ) -> Placement:
-    bb = block_bytes(a, quant)
-    in_memory = [i for i, b in enumerate(block_plan(a)) if b.in_memory]
-    per_block = (bb.weights + kv_by_block(a, ctx, kv_type, s) + state_by_block(a))[in_memory]
-    units = len(in_memory) + 1  # the output layer is the last unit
-    card_of = (np.arange(units) * cards) // units
-    load = np.bincount(card_of[:-1], weights=per_block, minlength=cards) + activation_bytes(a, s)
-    load[card_of[-1]] += bb.output + logits_bytes(a, s)
-    lookups = 0 if separate else bb.lookups  # beside a GPU the lookup tables stay in system RAM
-    load[0] += lookups
-    weights = int(bb.weights.sum()) + bb.output + lookups
-    share = (a.experts_per_token or 1) / (a.experts or 1)
-    read = float(bb.read.sum()) + bb.output + bb.lookup_read
-    host_tables = bb.lookups if separate else 0
-    return Placement(int(load.sum()), int(load.max()), weights, int(bb.experts.sum()), read, share, host_tables)
+    g = geometry(a, (quant,), (ctx,), cards, kv_type, s)
+    return Placement(int(g.total[separate][0, 0]), int(g.per_card[separate][0, 0]), int(g.weights[separate][0]),
+                     int(g.experts[0]), float(g.read[0]), g.share, int(g.lookups[0]) if separate else 0)  # fmt: skip
 
 
 def sweep(
@@ -197,56 +244,57 @@ def sweep(
     setup: Setup = DEFAULT_SETUP,
     s: Settings = SETTINGS,
 ) -> Sweep:
+    """Every format x context on every device at once: arrays of [formats x contexts, devices]."""
     plan = block_plan(a)
     blocks = sum(b.in_memory for b in plan)
     moe_blocks = sum(b.in_memory and b.ffn == "moe" for b in plan)
     cpu = cal.classes.get("CPU", cal.pooled)
     host_rate = cpu.bandwidth_efficiency * s.system_ram_bandwidth_gbps * 1e9
     cards = np.where(places.several, setup.gpus, 1)
-    family = cal.family_factor(a.gguf_arch)
-    columns = {}
-    for ctx in contexts:
-        kv_read = kv_read_bytes(a, ctx / 2, setup.kv_type) * cal.kv_cost
-        for q in quants:
-            cost = cal.format_cost.get(q, 1.0)
-            shapes = {
-                (n, sep): placement(a, q, ctx, n, sep, setup.kv_type, s)
-                for n in {1, setup.gpus}
-                for sep in (True, False)
-            }
-            columns[q, ctx] = _grade(
-                shapes, cards, places, setup, cost, kv_read, blocks, moe_blocks, host_rate, family, s
-            )
-    weights = {
-        (q, sep): placement(a, q, contexts[0], 1, sep, setup.kv_type, s).weights
-        for q in quants
-        for sep in (True, False)
-    }
-    kv = {ctx: int(kv_by_block(a, ctx, setup.kv_type, s).sum()) for ctx in contexts}
+    shapes = {n: geometry(a, quants, contexts, n, setup.kv_type, s) for n in sorted({1, setup.gpus})}
+    nq, nc = len(quants), len(contexts)
+
+    def per_device(field) -> np.ndarray:
+        """[formats x contexts, devices] from a geometry field (by card count and memory kind)."""
+        out = np.zeros((nq * nc, len(cards)))
+        for n, g in shapes.items():
+            for sep in (True, False):
+                mask = (cards == n) & (places.separate == sep)
+                if mask.any():
+                    value = field(g, sep)
+                    value = np.broadcast_to(value[:, None] if value.ndim == 1 else value, (nq, nc)).reshape(-1)
+                    out[:, mask] = value[:, None]
+        return out
+
+    total = per_device(lambda g, sep: g.total[sep])
+    per_card = per_device(lambda g, sep: g.per_card[sep])
+    weights = per_device(lambda g, sep: g.weights[sep])
+    lookups = per_device(lambda g, sep: g.lookups if sep else g.lookups * 0)
+    one = shapes[1]
+    experts = np.repeat(one.experts, nc)[:, None]
+    read = np.repeat(one.read, nc)[:, None]
+    cost = np.repeat([cal.format_cost.get(q, 1.0) for q in quants], nc)[:, None]
+    kv_read = np.tile([kv_read_bytes(a, c / 2, setup.kv_type) * cal.kv_cost for c in contexts], nq)[:, None]
+    graded = _grade(total, per_card, weights, lookups, experts, read, one.share, cost, kv_read, cards, places, setup,
+                    blocks, moe_blocks, host_rate, cal.family_factor(a.gguf_arch), s)  # fmt: skip
+    pairs = [(q, c) for q in quants for c in contexts]
+    columns = {pair: Columns(*(f[row] for f in graded), cards) for row, pair in enumerate(pairs)}
+    arrays = {name: f.reshape(nq, nc, -1) for name, f in zip(Columns._fields, graded, strict=False)}
+    weights_by = {(q, sep): int(one.weights[sep][k]) for k, q in enumerate(quants) for sep in (True, False)}
+    kv = {c: int(one.kv[k]) for k, c in enumerate(contexts)}
     overhead = activation_bytes(a, s) + logits_bytes(a, s) + int(state_by_block(a).sum())
-    return Sweep(quants, contexts, setup, places, columns, weights, kv, overhead)
+    return Sweep(quants, contexts, setup, places, columns, weights_by, kv, overhead, arrays)
 
 
-def _pick(shapes: dict, cards: np.ndarray, separate: np.ndarray, field: str) -> np.ndarray:
-    """Per device, a Placement field for its card count and memory kind."""
-    out = np.zeros(len(cards), float)
-    for (n, sep), shape in shapes.items():
-        out[(cards == n) & (separate == sep)] = getattr(shape, field)
-    return out
-
-
-def _grade(
-    shapes, cards, p: DeviceArrays, setup: Setup, cost, kv_read, blocks, moe_blocks, host_rate, family, s
-) -> Columns:
-    field = lambda name: _pick(shapes, cards, p.separate, name)  # noqa: E731
-    total, per_card, weights = field("total"), field("per_card"), field("weights")
-    experts, read, share = field("experts"), field("read"), field("expert_read_share")
+def _grade(total, per_card, weights, lookups, experts, read, share, cost, kv_read, cards, p: DeviceArrays, setup,
+           blocks, moe_blocks, host_rate, family, s):  # fmt: skip
     capacity = p.usable * cards
     fits = (per_card <= p.usable) & (total <= capacity)
     spill = np.where(fits, 0.0, np.maximum(np.maximum(total - capacity, per_card - p.usable), 0.0))
-    host_needed = np.where(fits, 0.0, spill + field("lookups"))
-    possible = p.separate & (spill <= weights) & (host_needed <= host_usable_bytes(setup, s))
-    host_needed = np.where(fits | (p.separate & (spill <= weights)), host_needed, np.inf)  # inf: no RAM is enough
+    host_needed = np.where(fits, 0.0, spill + lookups)
+    spill_ok = p.separate & (spill <= weights)
+    possible = spill_ok & (host_needed <= host_usable_bytes(setup, s))
+    host_needed = np.where(fits | spill_ok, host_needed, np.inf)  # inf: no RAM is enough
     offload = np.where(fits, 0.0, np.where(possible, spill / np.maximum(weights, 1), 1.0))
     runs = offload < 1.0
     # An MoE spills routed experts first: a token reads only its experts' share of the bytes that moved.
@@ -258,11 +306,13 @@ def _grade(
         device_bytes, p.bandwidth, p.rates, blocks, moe_blocks, cards - 1, host_read * cost / host_rate
     )
     all_host = decode_seconds(0.0, p.bandwidth, p.rates, blocks, moe_blocks, 0, (read * cost + kv_read) / host_rate)
-    seconds = np.where(fits, seconds, np.minimum(seconds, all_host))
+    # Beside system RAM faster than the card (a slow card), running from RAM is the better choice either way:
+    # taken for every format, so more memory on the card never lowers a tier.
+    seconds = np.where(p.separate, np.minimum(seconds, all_host), seconds)
     decode = np.where(runs, family / seconds, 0.0)
     headroom = np.where(p.usable > 0, (p.usable - per_card) / np.maximum(p.usable, 1), -1.0)
     tier = tier_indices(fits, runs, headroom, decode)
-    return Columns(tier, decode, total.astype(np.int64), per_card.astype(np.int64), offload, host_needed, cards)
+    return tier, decode, total.astype(np.int64), per_card.astype(np.int64), offload, host_needed
 
 
 def file_bytes(a: Architecture, quant: str) -> int:

@@ -108,9 +108,10 @@ def _staging(out_dir: Path, state: OutputState) -> tuple[Path, dict[str, str]]:
 
 def _make_all(staging: Path, holds: dict[str, str], stale: list[Output], jobs: int, digest: bool) -> list:
     """Render and write the stale outputs, split over processes; (path, digest, written?) for each."""
-    # Interleaved shares balance the work: pages of one model cost about the same, device pages more.
+    # Contiguous shares: the outputs of one model come together (site/render.py orders them so) and share
+    # its verdicts, which cost more to make than the pages themselves.
     n = max(1, min(jobs, len(stale)))
-    shares = [stale[k::n] for k in range(n)]
+    shares = [stale[len(stale) * k // n : len(stale) * (k + 1) // n] for k in range(n)]
     return [row for rows in run_shares(lambda share: _make(staging, holds, share, digest), shares) for row in rows]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 from markupsafe import Markup
@@ -29,6 +30,7 @@ class Labels:
 # Keys: 0 for "—"; 1 + tenths below 10 tok/s; 102 + whole tokens from 10 up (rounded half to even).
 TOK_S = Labels(lambda k: "—" if k == 0 else f"{(k - 1) / 10:.1f}" if k < 102 else f"{k - 102:,}")
 GIB_TENTHS = Labels(lambda k: f"{k / 10:,.1f} GiB")
+GIB_TENTHS_BARE = Labels(lambda k: f"{k / 10:,.1f}")
 
 
 def tok_s_keys(x: np.ndarray) -> np.ndarray:
@@ -41,7 +43,9 @@ def tok_s_many(x: np.ndarray) -> list[str]:
 
 
 def tok_s(x: float | None) -> str:
-    return tok_s_many(np.array([x or 0.0]))[0]
+    """One value as tok_s_many labels it (Python's round() rounds half to even, as np.rint does)."""
+    x = x or 0.0
+    return TOK_S.make(0 if x <= 0 else 1 + round(x * 10) if x < 10 else 102 + round(x))
 
 
 def gib_many(n: np.ndarray) -> list[str]:
@@ -49,11 +53,16 @@ def gib_many(n: np.ndarray) -> list[str]:
     return GIB_TENTHS(np.rint(n / GIB * 10).astype(np.int64))
 
 
+def gib_numbers(n: np.ndarray) -> list[str]:
+    """Sizes in GiB with one decimal, without the unit (a column or a "needed / usable GiB" pair says it)."""
+    return GIB_TENTHS_BARE(np.rint(n / GIB * 10).astype(np.int64))
+
+
 def gib(n: float | None, digits: int = 1) -> str:
     if n is None:
         return "—"
     if digits == 1 and n >= 0:
-        return gib_many(np.array([n]))[0]
+        return GIB_TENTHS.make(round(n / GIB * 10))
     return f"{n / GIB:,.{digits}f} GiB"
 
 
@@ -70,7 +79,8 @@ def context(tokens: int) -> str:
 
 
 def percent(x: float, digits: int = 0) -> str:
-    return f"{x * 100:.{digits}f}%"
+    """Whole percents round as np.rint does (half to even), the rounding of every array-made percentage."""
+    return f"{round(x * 100)}%" if digits == 0 else f"{x * 100:.{digits}f}%"
 
 
 def seconds(s: float | None) -> str:
@@ -83,11 +93,19 @@ def gbps(x: float) -> str:
     return f"{x:,.0f} GB/s" if x >= 10 else f"{x:.1f} GB/s"
 
 
+REPO_CITATION = re.compile(r"^([A-Za-z0-9][\w.-]*/[\w.-]+) ([^\s(]+)(?: \(commit ([0-9a-f]{7,40}))?")
+
+
 def source_url(source: str) -> str | None:
-    """The http(s) address inside a source entry, if any (citations may be 'owner/repo path (...)')."""
+    """Where a source entry points: its http(s) address, or for an `owner/repo path (commit abc1234)` citation
+    the file on GitHub at that commit (the default branch when no commit is given)."""
     for word in source.replace("(", " ").replace(")", " ").replace(";", " ").split():
         if word.startswith(("https://", "http://")):
             return word.rstrip(".,")
+    m = REPO_CITATION.match(source)
+    if m:
+        repo, path, commit = m.groups()
+        return f"https://github.com/{repo}/blob/{commit or 'HEAD'}/{path.rstrip('.,;')}"
     return None
 
 

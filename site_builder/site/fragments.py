@@ -1,176 +1,226 @@
-"""The device grids and the format/context switcher as HTML, written in Python rather than Jinja.
+"""HTML written in Python rather than Jinja: the device grids (a build renders ~40,000 of their rows), the tier
+badge and the verdict card. Each exists once; the browser never builds markup, it only fills text into these.
 
-A build renders about 200,000 grid rows (every model x format slice x device). Through a Jinja macro each
-row cost ~60 µs; here the per-device cells are escaped once per build and a row is one f-string over plain
-lists, ~1.5 µs. Everything else stays in templates.
+Through a Jinja macro a grid row cost ~60 µs; here the per-device cells are escaped once per build and a row is
+one f-string over plain lists, a few µs.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 from markupsafe import Markup, escape
 
-from site_builder.content.records import Measurement, ModelEntry
-from site_builder.estimator.sweep import DeviceArrays
-from site_builder.estimator.tiers import TIERS, Tier
-from site_builder.site.formatting import context, gib, gib_many, percent, seconds, tok_s, tok_s_many
-from site_builder.site.sitemap import context_path, quant_path
-from site_builder.site.views import Grid, ModelView
+from site_builder.content.schema import DeviceKind, FormFactor
+from site_builder.estimator.recommend import is_low_quality
+from site_builder.estimator.tiers import TIERS
+from site_builder.site.formatting import context, gib, gib_many, gib_numbers, percent, seconds, tok_s, tok_s_many
+from site_builder.site.urls import context_path, pair_link, pair_path, quant_path
 
-FULL_HEAD = '<th scope="col">Largest context</th><th scope="col">First token, 4K prompt</th>'
-HEAD = (
-    '<thead><tr><th scope="col">Device</th><th scope="col">Vendor</th><th scope="col">Tier</th>'
-    '<th scope="col">tok/s <span class="range">(range)</span></th><th scope="col">Memory needed / usable</th>{}'
-    "</tr></thead>"
-)
-UNCALIBRATED = ' <abbr title="no measurements for this class of device: pooled constants">uncal.</abbr>'
+GROUPS = (("consumer", "Laptops, desktops, Macs and mini PCs"), ("datacenter", "Workstation and datacenter"))
+UNCALIBRATED = '<abbr class="uncal" title="no measurements for this class of device: pooled constants">uncal.</abbr>'
 
 
-def tier_badge(letter: str, words: str) -> str:
-    return f'<span class="tier tier-{letter.lower()}"><b>{letter}</b> {escape(words)}</span>'
+def tier_badge(letter: str, words: str | None = None) -> Markup:
+    """The one tier badge of the site (templates call it as `tier_badge`)."""
+    words = words if words is not None else next(t.words for t in TIERS if t.letter == letter)
+    return Markup(f'<span class="tier tier-{letter.lower()}"><b>{letter}</b> {escape(words)}</span>')
+
+
+def quality_warning(fmt: str) -> Markup:
+    """Shown wherever a low-quality format (the Q2/IQ2/IQ1 class) is graded."""
+    if not is_low_quality(fmt):
+        return Markup("")
+    return Markup('<span class="warn" title="2-bit and lower formats lose a lot of quality">low quality</span>')
+
+
+BADGES = tuple(tier_badge(t.letter, t.words) for t in TIERS)
+SHORT_BADGES = tuple(f'<b class="t{t.letter.lower()}">{t.letter}</b> {t.words}' for t in TIERS)  # grids: ~50,000 rows
+
+
+def device_group(device) -> str:
+    if device.kind is DeviceKind.DATACENTER_GPU or device.form_factor in (FormFactor.WORKSTATION, FormFactor.SERVER):
+        return "datacenter"
+    return "consumer"
 
 
 @lru_cache(maxsize=4)  # one device list per build; `make serve` moves on to new ones
-def _device_cells(places: DeviceArrays, base_path: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[bool, ...]]:
-    """Per device, in sweep order: its first two cells, its usable memory and whether its class is calibrated."""
-    cells = tuple(
-        f'<tr data-device="{d.slug}"><th scope="row"><a href="{escape(f"{base_path}devices/{d.slug}/")}">'
-        f"{escape(d.name)}</a></th><td>{escape(d.vendor)}</td>"
-        for d in places.devices
-    )
-    return cells, tuple(gib(u) for u in places.usable.tolist()), tuple(places.calibrated.tolist())
+def _device_cells(devices: tuple) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Per device: the start of its grid row, its heading cell (a relative link to the model x device page) and
+    its group."""
+    starts = tuple(f'<tr data-device="{d.slug}" data-k="' for d in devices)
+    heads = tuple(f'"><th scope="row"><a href="{pair_link(d.slug)}">{escape(d.name)}</a></th><td>' for d in devices)
+    return starts, heads, tuple(device_group(d) for d in devices)
 
 
-def _measured(m: Measurement) -> str:
-    return (
-        f'<br><span class="measured" title="{escape(m.source)}">measured {tok_s(m.row.tok_s)} '
-        f"({escape(m.row.test)})</span>"
-    )
-
-
-def _section(tier: Tier, n: int, what: str, head: str, table_class: str = "grid") -> str:
-    badge = tier_badge(tier.letter, tier.words)
-    count = f"{n} {what}{'s' if n != 1 else ''}"
-    return (
-        f'<section class="tier-group" aria-labelledby="tier-{tier.letter.lower()}">'
-        f'<h3 id="tier-{tier.letter.lower()}">{badge} <span class="count">{count}</span></h3>'
-        f'<div class="table-scroll" tabindex="0"><table class="{table_class}">{head}<tbody>'
-    )
-
-
-SECTION_END = "</tbody></table></div></section>"
-
-
-def grid_html(grid: Grid, base_path: str) -> Markup:
-    """Every device's row, grouped by tier. Numbers are labelled column by column (formatting.Labels), then
-    each row is one f-string over plain lists: a build renders ~200,000 of these rows."""
-    cells, usable, calibrated = _device_cells(grid.places, base_path)
-    col = grid.columns
-    order = grid.order.tolist()
+def grid_html(view, fmt: str, ctx: int) -> Markup:
+    """Every graded device at one format and context (default setup), in two groups (consumer first), sorted by
+    tier then speed. Rows carry their sort keys (data-k: tier, tok/s, MiB, largest context) so the browser can
+    re-sort without re-deciding. Links are relative (`on/<device>.html`): the same from the model page and from
+    its grid pages. Every column is made for all devices at once; a row only joins them (~700,000 rows a build)."""
+    p, col = view.places, view.sweep.columns[fmt, ctx]
+    starts, heads, groups = _device_cells(p.devices)
     tiers, decode, offload = col.tier.tolist(), col.decode.tolist(), col.offload.tolist()
+    spread = 1.0 if view.family_measured else view.calibration.uncalibrated_spread
     mid = tok_s_many(col.decode)
-    low, high = tok_s_many(col.decode * grid.places.low), tok_s_many(col.decode * grid.places.high)
-    memory = gib_many(col.total)
-    badges = [tier_badge(t.letter, t.words) for t in TIERS]
-    head = HEAD.format(FULL_HEAD if grid.full else "")
-    rows = []
+    low, high = tok_s_many(col.decode * p.low / spread), tok_s_many(col.decode * p.high * spread)
+    need, usable = gib_numbers(col.total), gib_many(p.usable)
+    spill = np.rint(col.offload * 100).astype(int).tolist()
+    mib = (col.total >> 20).tolist()
+    largest = view.max_contexts(fmt, ctx).tolist()
+    ttft = view.ttft.tolist()
+    calibrated = p.calibrated.tolist()
+    order = np.lexsort((p.name_rank, -col.decode, col.tier)).tolist()
+    rows: dict[str, list[str]] = {g: [] for g, _ in GROUPS}
     for i in order:
         if decode[i]:
-            speed = f'{mid[i]} <span class="range">({low[i]}–{high[i]})</span>'
-            if not calibrated[i]:
-                speed += UNCALIBRATED
+            speed = f"{mid[i]} <small>{low[i]}–{high[i]}</small>" + ("" if calibrated[i] else " " + UNCALIBRATED)
+            if (measured := view.measured.get((fmt, i))) is not None:
+                speed += (f'<small class="measured" title="{escape(measured.source)}">measured '
+                          f"{tok_s(measured.row.tok_s)} ({escape(measured.row.test)})</small>")  # fmt: skip
         else:
             speed = "—"
-        if i in grid.measured:
-            speed += _measured(grid.measured[i])
-        needed = f"{memory[i]} / {usable[i]}"
+        mem = need[i] + " / " + usable[i]
         if 0 < offload[i] < 1:
-            needed += f'<br><span class="offload">{percent(offload[i])} of weights in system RAM</span>'
-        extra = _extra(grid, i, decode[i]) if grid.full else ""
-        rows.append(f'{cells[i]}<td>{badges[tiers[i]]}</td><td class="num">{speed}</td><td class="num">{needed}</td>'
-                    f"{extra}</tr>")  # fmt: skip
-    parts, start = ['<div class="grid-groups">'], 0
-    for t, n in sorted(Counter(tiers).items()):  # `order` runs through the tiers best first
-        parts += [_section(TIERS[t], n, "device", head), *rows[start : start + n], SECTION_END]
-        start += n
-    parts.append("</div>")
-    return Markup("".join(parts))
-
-
-def _extra(grid: Grid, i: int, decode: float) -> str:
-    largest = context(grid.max_context[i]) if grid.max_context[i] else "—"
-    ttft = grid.ttft[i]
-    first = seconds(ttft) if decode and ttft is not None else "—"
-    return f'<td class="num">{largest}</td><td class="num">{first}</td>'
-
-
-def switcher_html(model: ModelView, quant: str, ctx: int, base_path: str) -> Markup:
-    """Links to the model's grid in every format and at every context; the current two marked."""
-    base_path = escape(base_path)  # slugs and format names are validated to [A-Za-z0-9_-]
-    formats, contexts = _pills(model, base_path)
-    current = ' aria-current="page">'
-    return Markup(
-        f'<div class="switcher" data-model="{model.slug}" data-api="{base_path}api/models/{model.slug}.json" '
-        f'data-quant="{quant}" data-context="{ctx}" data-default-context="{model.context}" '
-        f'data-recommended="{model.recommended}">'
-        '<nav class="pills" aria-label="Format"><span class="pills-label">Format</span>'
-        + "".join(head + (current if q == quant else ">") + tail for q, head, tail in formats)
-        + '</nav><nav class="pills" aria-label="Context"><span class="pills-label">Context</span>'
-        + "".join(head + (current if c == ctx else ">") + tail for c, head, tail in contexts)
-        + "</nav></div>"
-    )
-
-
-@lru_cache(maxsize=64)  # a model's pages are rendered one after another
-def _pills(model: ModelView, base_path: str) -> tuple[tuple, tuple]:
-    formats = tuple(
-        (r.quant.name, f'<a href="{base_path}{quant_path(model.slug, r.quant.name, model.recommended)}" '
-                       f'data-quant="{r.quant.name}"', f"{r.quant.name}</a>")
-        for r in model.quants
-    )  # fmt: skip
-    contexts = tuple(
-        (
-            c,
-            f'<a href="{base_path}{context_path(model.slug, c, model.context)}" data-context="{c}"',
-            f"{context(c)}</a>",
+            mem += f'<small class="offload">{spill[i]}% in RAM</small>'
+        first = seconds(ttft[i]) if decode[i] and offload[i] == 0 and ttft[i] == ttft[i] else "—"
+        rows[groups[i]].append(
+            f"{starts[i]}{tiers[i]},{decode[i]:.1f},{mib[i]},{largest[i]}{heads[i]}{SHORT_BADGES[tiers[i]]}</td>"
+            f"<td>{speed}</td><td>{mem}</td><td>{context(largest[i]) if largest[i] else '—'}</td><td>{first}</td></tr>"
         )
-        for c in model.contexts
-    )
-    return formats, contexts
+    return Markup(_grid_table(rows))
 
 
-DEVICE_HEAD = (
-    '<thead><tr><th scope="col">Model</th><th scope="col">Format</th><th scope="col">Tier</th>'
-    '<th scope="col">tok/s <span class="range">(range)</span></th><th scope="col">Memory needed / usable</th>'
-    '<th scope="col">Largest context</th></tr></thead>'
+GRID_HEAD = (
+    '<thead><tr><th scope="col" data-sort="name">Device</th><th scope="col" data-sort="0">Tier</th>'
+    '<th scope="col" data-sort="1">tok/s <small>range</small></th>'
+    '<th scope="col" data-sort="2">Memory needed / usable</th>'
+    '<th scope="col" data-sort="3">Largest context</th><th scope="col">First token</th></tr></thead>'
 )
 
 
-def device_models_html(groups, base_path: str) -> Markup:
-    """A device page's table of every model at its best format, grouped by tier."""
-    parts = ['<div class="grid-groups">']
-    for tier, rows in groups:
-        badge = tier_badge(tier.letter, tier.words)
-        parts.append(_section(tier, len(rows), "model", DEVICE_HEAD, "grid by-model"))
-        mid, low, high = (tok_s_many(np.array([getattr(r, name) for r in rows])) for name in ("decode", "low", "high"))
-        needed, usable = gib_many(np.array([r.total for r in rows])), gib(rows[0].usable)  # usable: the device's
-        for i, row in enumerate(rows):
-            speed = f'{mid[i]} <span class="range">({low[i]}–{high[i]})</span>' if row.decode else "—"
-            largest = context(row.max_context) if row.max_context else "—"
-            parts.append(
-                f"{_model_cell(row.model, base_path)}<td>{row.quant}</td><td>{badge}</td>"
-                f'<td class="num">{speed}</td><td class="num">{needed[i]} / {usable}</td>'
-                f'<td class="num">{largest}</td></tr>'
-            )
-        parts.append(SECTION_END)
-    parts.append("</div>")
+def _grid_table(rows: dict[str, list[str]]) -> str:
+    parts = ['<div class="table-scroll" tabindex="0"><table class="grid sortable">', GRID_HEAD]
+    for group, label in GROUPS:
+        if rows[group]:
+            n = len(rows[group])
+            parts.append(f'<tbody data-group="{group}"><tr class="group"><th colspan="6" scope="colgroup">{label} '
+                         f'<span class="count">{n} device{"s" if n != 1 else ""}</span></th></tr>')  # fmt: skip
+            parts += rows[group]
+            parts.append("</tbody>")
+    parts.append("</table></div>")
+    return "".join(parts)
+
+
+def switcher_html(view, fmt: str, ctx: int, base_path: str) -> Markup:
+    """Links to the model's grid in every format and at every context; the current two marked. With JavaScript
+    the grid is swapped in place from the page each link points to."""
+    base = escape(base_path)
+    current = ' aria-current="page"'
+    formats = "".join(
+        f'<a href="{base}{quant_path(view.slug, f, view.default_format)}" data-quant="{f}"'
+        f"{current if f == fmt else ''}>{f}</a>"
+        for f in view.formats
+    )
+    contexts = "".join(
+        f'<a href="{base}{context_path(view.slug, c, view.default_context)}" data-context="{c}"'
+        f"{current if c == ctx else ''}>{context(c)}</a>"
+        for c in view.contexts
+    )
+    return Markup(
+        f'<div class="switcher" data-model="{view.slug}">'
+        f'<nav class="pills" aria-label="Format"><span class="pills-label">Format</span>{formats}</nav>'
+        f'<nav class="pills" aria-label="Context"><span class="pills-label">Context</span>{contexts}</nav></div>'
+    )
+
+
+def option_html(fmt: str, tier: int, decode: float, total: int) -> str:
+    """One format on one device: badge, format, speed, memory."""
+    speed = f"{tok_s(decode)} tok/s" if decode else "cannot run"
+    return f"{BADGES[tier]} <b>{fmt}</b> {quality_warning(fmt)} · {speed} · {gib(total)}"
+
+
+LETTERS = tuple(f'<b class="t{t.letter.lower()}">{t.letter}</b>' for t in TIERS)  # short: ~50 per page
+
+
+class FormatTable(NamedTuple):
+    head: str
+    rows: tuple[tuple[str, str], ...]  # per format: the row's heading and quality cells, plain and recommended
+    cells: tuple[tuple[list[str], ...], ...]  # [format][context] -> every device's cell
+
+
+@lru_cache(maxsize=2)  # the pair pages of one model are made one after another (site/render.py orders them)
+def _format_table(view) -> FormatTable:
+    """The parts of a model's model x device tables, made once per model."""
+    head = "".join(f'<th scope="col">{context(c)} <small>tok/s, GiB</small></th>' for c in view.contexts)
+    rows, cells = [], []
+    for f in view.formats:
+        q = view.quant_row(f).quality
+        warn = ' <small class="warn">low quality</small>' if is_low_quality(f) else ""
+        tail = f'</th><td><span class="quality q{q.level}">{q.label}</span>{warn}</td>'
+        rows.append((f"<tr><th scope=\"row\">{f}{tail}", f'<tr class="recommended"><th scope="row">{f} '
+                     f'<span class="pill">Recommended</span>{tail}'))  # fmt: skip
+        by_context = []
+        for c in view.contexts:
+            col = view.sweep.columns[f, c]
+            speed, need = tok_s_many(col.decode), gib_many(col.total)
+            spill = np.rint(col.offload * 100).astype(int).tolist()
+            by_context.append([f"<td>{LETTERS[t]} {v}<small>{m}"
+                               f"{f' · {o}% RAM' if 0 < o < 100 else ''}</small></td>"
+                               for t, v, m, o in zip(col.tier.tolist(), speed, need, spill, strict=True)])  # fmt: skip
+        cells.append(tuple(by_context))
+    return FormatTable(head, tuple(rows), tuple(cells))
+
+
+LEGEND = '<p class="legend">' + " · ".join(f"{LETTERS[n]} {escape(t.words)}" for n, t in enumerate(TIERS)) + "</p>"
+
+
+def format_table_html(view, i: int, best: int) -> Markup:
+    """Every format at every context preset on one device (default setup): the model x device page's table,
+    the recommended format (`best`, an index into the formats) marked."""
+    t = _format_table(view)
+    parts = [f'<div class="table-scroll" tabindex="0"><table class="formats"><thead><tr><th scope="col">Format</th>'
+             f'<th scope="col">Quality</th>{t.head}</tr></thead><tbody>']  # fmt: skip
+    for k, (plain, marked) in enumerate(t.rows):
+        parts.append(marked if k == best else plain)
+        parts.extend(c[i] for c in t.cells[k])
+        parts.append("</tr>")
+    parts.append("</tbody></table></div>")
+    parts.append(LEGEND)
     return Markup("".join(parts))
 
 
-@lru_cache(maxsize=4096)
-def _model_cell(model: ModelEntry, base_path: str) -> str:
-    href = escape(f"{base_path}models/{model.slug}/")
-    return f'<tr><th scope="row"><a href="{href}">{escape(model.name)}</a></th>'
+def device_models_html(view, base_path: str) -> Markup:
+    """A device page's table: every model at the format recommended for this device, best tier first (sort keys
+    as in grid_html)."""
+    base = escape(base_path)
+    rows = sorted(view.rows, key=lambda r: (r.tier, -r.decode, r.model.entry.name))
+    parts = ['<div class="table-scroll" tabindex="0"><table class="grid by-model sortable"><thead><tr>'
+             '<th scope="col" data-sort="name">Model</th><th scope="col">Format</th>'
+             '<th scope="col" data-sort="0">Tier</th><th scope="col" data-sort="1">tok/s <small>range</small></th>'
+             '<th scope="col" data-sort="2">Memory needed / usable</th>'
+             '<th scope="col" data-sort="3">Largest context</th></tr></thead><tbody>']  # fmt: skip
+    usable = gib(view.usable_bytes)
+    for r in rows:
+        spread = 1.0 if r.model.family_measured else r.model.calibration.uncalibrated_spread
+        speed = (f"{tok_s(r.decode)} <small>{tok_s(r.decode * view.low / spread)}–"
+                 f"{tok_s(r.decode * view.high * spread)}</small>") if r.decode else "—"  # fmt: skip
+        mem = f"{gib(r.total).removesuffix(' GiB')} / {usable}"
+        if 0 < r.offload < 1:
+            mem += f'<small class="offload">{percent(r.offload)} in RAM</small>'
+        q = r.model.quant_row(r.fmt).quality
+        parts.append(
+            f'<tr data-k="{r.tier},{r.decode:.1f},{r.total >> 20},{r.max_context}"><th scope="row">'
+            f'<a href="{base}{pair_path(r.model.slug, view.slug)}">{escape(r.model.entry.name)}</a></th>'
+            f'<td>{r.fmt}<small class="quality q{q.level}">{q.label} {quality_warning(r.fmt)}</small></td>'
+            f"<td>{SHORT_BADGES[r.tier]}</td><td>{speed}</td><td>{mem}</td>"
+            f"<td>{context(r.max_context) if r.max_context else '—'}</td></tr>"
+        )
+    parts.append("</tbody></table></div>")
+    return Markup("".join(parts))
+
+
+__all__ = ["BADGES", "device_group", "device_models_html", "format_table_html", "grid_html", "option_html",
+           "pair_path", "quality_warning", "switcher_html", "tier_badge"]  # fmt: skip

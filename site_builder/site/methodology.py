@@ -2,28 +2,39 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
+
+import numpy as np
 
 from site_builder.content.records import Content, ModelEntry
 from site_builder.content.schema import Architecture
 from site_builder.estimator.accuracy import (
+    ARCH_KINDS,
+    TARGET_MEDIAN,
+    TARGET_P90,
     Accuracy,
     Comparison,
+    accuracy,
     by_class,
-    by_kind,
     decode_comparisons,
     largest_misses,
     prefill_comparisons,
 )
 from site_builder.estimator.known_files import KNOWN_FILES, KnownFile
-from site_builder.estimator.memory import kv_cache_bytes, overhead_bytes
-from site_builder.estimator.speed import CLASSES, Calibration
-from site_builder.estimator.weights import weights_size
+from site_builder.estimator.measured import EXCLUSIONS, points, validation_chips
+from site_builder.estimator.memory import activation_bytes, kv_cache_bytes, logits_bytes, overhead_bytes
+from site_builder.estimator.speed import CLASSES, ERA_CUTOFF, Calibration
+from site_builder.estimator.sweep import placement
+from site_builder.estimator.tensors import block_plan
+from site_builder.estimator.weights import block_bytes, weights_size
 from site_builder.site.charts import Series, scatter_log
 
 OVERHEAD_EXAMPLE = "llama-3-8b-instruct"
 KV_EXAMPLES = ("mistral-7b-instruct-v0-3", "gemma-2-9b-it", "gemma-3-27b-it", "gpt-oss-20b", "deepseek-v3",
-               "qwen3-next-80b-a3b-instruct")  # fmt: skip
+               "qwen3-next-80b-a3b-instruct", "granite-4-0-h-small")  # fmt: skip
+SPLIT_EXAMPLE = ("llama-3-3-70b-instruct", "Q4_K_M", 8192, 2)
+VISION_EXAMPLE = "gemma-3-27b-it"
 
 
 @dataclass(frozen=True)
@@ -46,19 +57,63 @@ class KvExample:
 
 
 @dataclass(frozen=True)
+class KindRow:
+    """One architecture kind's error on the validation split and on the fitted rows, against its target."""
+
+    kind: str
+    validation: Accuracy | None
+    fitted: Accuracy | None
+    target_median: float
+    target_p90: float
+
+    @property
+    def met(self) -> bool | None:
+        return None if self.validation is None else self.validation.meets(self.kind)
+
+
+@dataclass(frozen=True)
+class CardShare:
+    card: int
+    blocks: str  # "0-40"
+    weights: int
+    kv: int
+    buffers: int
+    output: bool  # this card holds the output layer and the logits
+
+    @property
+    def total(self) -> int:
+        return self.weights + self.kv + self.buffers
+
+
+@dataclass(frozen=True)
+class SplitExample:
+    model: ModelEntry
+    fmt: str
+    context: int
+    cards: tuple[CardShare, ...]
+    units: int  # blocks + the output layer
+
+
+@dataclass(frozen=True)
 class Methodology:
     files: tuple[FileCheck, ...]
     kv: tuple[KvExample, ...]
+    kinds: tuple[KindRow, ...]
     decode: tuple[Accuracy, ...]  # validation rows, by device class
     decode_fit: tuple[Accuracy, ...]  # the rows the constants were fitted on
-    kinds: tuple[Accuracy, ...]  # validation rows, by architecture kind
-    kinds_fit: tuple[Accuracy, ...]
-    decode_long: tuple[Accuracy, ...]
+    decode_long: tuple[Accuracy, ...]  # validation rows at long contexts or depth
     prefill: tuple[Accuracy, ...]
     misses: tuple[Comparison, ...]
     scatter_svg: str
     measured_sources: tuple[str, ...]
-    rows_used: int
+    rows_fitted: int
+    rows_held: int
+    validation_chips: tuple[str, ...]
+    excluded: tuple[tuple[str, int], ...]  # (reason, rows)
+    era: tuple[Accuracy | None, Accuracy | None]  # rows from old builds: with the era term, without it
+    calibration: Calibration
+    split: SplitExample | None
+    vision: tuple[ModelEntry, int] | None  # a model and the extra bytes its projector needs
     overhead_example: tuple[ModelEntry, int] | None  # a model and its compute buffer, to set beside a llama.cpp log
 
 
@@ -71,13 +126,40 @@ def naive_kv(a: Architecture, context: int) -> int:
     return a.layers * context * per_token * 2
 
 
+def split_example(models: dict[str, ModelEntry]) -> SplitExample | None:
+    """llama.cpp's default layer split of one model over identical cards, card by card."""
+    slug, fmt, ctx, cards = SPLIT_EXAMPLE
+    if slug not in models:
+        return None
+    a = models[slug].card.architecture
+    from site_builder.estimator.memory import kv_by_block
+
+    bb, kv = block_bytes(a, fmt), kv_by_block(a, ctx)
+    loaded = [i for i, b in enumerate(block_plan(a)) if b.in_memory]
+    units = len(loaded) + 1
+    card_of = (np.arange(units) * cards) // units
+    shares = []
+    for c in range(cards):
+        mine = [loaded[u] for u in range(units - 1) if card_of[u] == c]
+        holds_output = card_of[-1] == c
+        weights = int(bb.weights[mine].sum()) + (bb.output if holds_output else 0)
+        buffers = activation_bytes(a) + (logits_bytes(a) if holds_output else 0)
+        shares.append(CardShare(c, f"{mine[0]}–{mine[-1]}" if mine else "—", weights, int(kv[mine].sum()), buffers,
+                                bool(holds_output)))  # fmt: skip
+    assert sum(s.total for s in shares) == placement(a, fmt, ctx, cards, True, "f16", _settings()).total
+    return SplitExample(models[slug], fmt, ctx, tuple(shares), units)
+
+
+def _settings():
+    from site_builder.estimator.settings import SETTINGS
+
+    return SETTINGS
+
+
 def build_methodology(content: Content, cal: Calibration) -> Methodology:
     models = {m.slug: m for m in content.models}
-    files = tuple(
-        FileCheck(k, models[k.model], weights_size(models[k.model].card.architecture, k.quant).total_bytes)
-        for k in KNOWN_FILES
-        if k.model in models
-    )
+    files = tuple(FileCheck(k, models[k.model], weights_size(models[k.model].card.architecture, k.quant).total_bytes)
+                  for k in KNOWN_FILES if k.model in models)  # fmt: skip
     kv = tuple(
         KvExample(
             models[slug],
@@ -93,23 +175,35 @@ def build_methodology(content: Content, cal: Calibration) -> Methodology:
     every = decode_comparisons(content, cal)
     held = [c for c in every if c.point.validation]
     fitted = [c for c in every if not c.point.validation]
-    short = [c for c in held if c.point.short]
-    long = [c for c in held if not c.point.short]
+    kinds = tuple(KindRow(k, accuracy(k, [c for c in held if c.point.arch_kind == k]),
+                          accuracy(k, [c for c in fitted if c.point.arch_kind == k]), TARGET_MEDIAN[k], TARGET_P90[k])
+                  for k in ARCH_KINDS)  # fmt: skip
     prefill = prefill_comparisons(content, cal)
-    sources = sorted({c.point.measurement.benchmark.title for c in every + prefill})
+    excluded = Counter(p.exclusion for p in points(content, "tg", excluded=True))
+    old = [c for c in every if c.point.old_build]
+    plain = replace(cal, classes={k: replace(v, old_block_us=0.0) for k, v in cal.classes.items()},
+                    pooled=replace(cal.pooled, old_block_us=0.0))  # fmt: skip
+    without = [Comparison(c.point, 1 / c.point.predicted_seconds(plain)) for c in old]
+    vision = models.get(VISION_EXAMPLE)
     return Methodology(
         files=files,
         kv=kv,
+        kinds=kinds,
         decode=tuple(by_class(held)),
         decode_fit=tuple(by_class(fitted)),
-        kinds=tuple(by_kind(held)),
-        kinds_fit=tuple(by_kind(fitted)),
-        decode_long=tuple(by_class(long)),
+        decode_long=tuple(by_class([c for c in held if not c.point.short])),
         prefill=tuple(by_class(prefill)),
-        misses=tuple(largest_misses(held, 6)),
-        scatter_svg=_scatter(every),
-        measured_sources=tuple(sources),
-        rows_used=len(fitted),
+        misses=tuple(largest_misses(held, 8)),
+        scatter_svg=_scatter(held),
+        measured_sources=tuple(sorted({c.point.measurement.benchmark.title for c in every + prefill})),
+        rows_fitted=len(fitted),
+        rows_held=len(held),
+        validation_chips=tuple(sorted(validation_chips(content))),
+        excluded=tuple((EXCLUSIONS[k], n) for k, n in sorted(excluded.items())),
+        era=(accuracy(f"before {ERA_CUTOFF}", old), accuracy("without", without)),
+        calibration=cal,
+        split=split_example(models),
+        vision=(vision, vision.card.projector.file_bytes) if vision and vision.card.projector else None,
         overhead_example=(models[OVERHEAD_EXAMPLE], overhead_bytes(models[OVERHEAD_EXAMPLE].card.architecture))
         if OVERHEAD_EXAMPLE in models
         else None,
@@ -123,10 +217,11 @@ def _scatter(comparisons: list[Comparison]) -> str:
     ]
     return scatter_log(
         [s for s in series if s.points],
-        title="Predicted against measured decode speed",
+        title="Predicted against measured decode speed, held-out rows",
         description=(
-            "Each mark is one calibration measurement (tokens per second at short context, log scale). "
-            "Marks on the diagonal are predicted exactly; the shaded corridor is plus or minus 25 percent."
+            "Each mark is one validation measurement, never fitted on (tokens per second under its own test, depth "
+            "and GPU count, log scale). Marks on the diagonal are predicted exactly; the shaded corridor is plus or "
+            "minus 25 percent."
         ),
         x_label="measured tok/s",
         y_label="predicted tok/s",

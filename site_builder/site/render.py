@@ -1,19 +1,11 @@
-"""Stage 6: every output of the site (pages, API documents, web files) with the key it is made from; the
-writer (write.py) renders those whose key changed.
-
-Template context (the whole contract between Python and templates):
-  site      dict: title, base_url, counts, calibration, tiers, settings (every page)
-  page      PageInfo: title, description, path (site-relative; canonical URLs and navigation)
-  + one or two names per page kind, listed in pages.plan(): `model` (ModelView) on model.html,
-    `model`, `quant`, `ctx`, `grid` on model-slice.html, `device` (DeviceView) on device.html,
-    `models` / `devices` on the lists, `method` on methodology.html, `example` on compare.html and api.html.
-Globals: url(path), quant_path(), context_path(), switcher(), memory_chart(model), speed_chart(model); filters
-in formatting.FILTERS plus `grid` and `device_models` (fragments.py). Autoescape is on; undefined names fail the build.
+"""Stage: every output of the site (pages, API documents, web files) with the key it is made from; the writer
+(output/write.py) renders those whose key changed. The template context is documented in site/context.py.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from functools import partial
 from pathlib import Path
 
@@ -25,16 +17,17 @@ from jinja2 import (
     TemplateError,
     select_autoescape,
 )
+from markupsafe import Markup
 
 from site_builder.config import CSP_HEADER, CSP_META, JINJA_CACHE, PACKAGE, SiteConfig
 from site_builder.errors import TemplateProblem
-from site_builder.estimator.settings import SETTINGS
-from site_builder.estimator.tiers import TIERS
 from site_builder.output.write import Output
 from site_builder.site.api import api_outputs
 from site_builder.site.formatting import FILTERS
-from site_builder.site.fragments import device_models_html, grid_html, switcher_html
-from site_builder.site.sitemap import PageSpec, context_path, memory_chart, plan, quant_path, speed_chart
+from site_builder.site.fragments import quality_warning, tier_badge
+from site_builder.site.pages import popular_models, site_info
+from site_builder.site.sitemap import PageSpec, plan
+from site_builder.site.verdicts import ModelVerdicts
 from site_builder.site.views import Site
 from site_builder.site.webfiles import web_files
 
@@ -61,16 +54,8 @@ def make_environment(templates: Path, config: SiteConfig) -> Environment:
     )
     env.filters.update(FILTERS)
     base = config.base_path
-    env.filters["grid"] = lambda grid: grid_html(grid, base)
-    env.filters["device_models"] = lambda groups: device_models_html(groups, base)
-    env.globals.update(
-        url=lambda path="": base + path.lstrip("/"),
-        switcher=lambda model, quant, ctx: switcher_html(model, quant, ctx, base),
-        quant_path=quant_path,
-        context_path=context_path,
-        memory_chart=memory_chart,
-        speed_chart=speed_chart,
-    )
+    env.globals.update(url=lambda path="": base + path.lstrip("/"), tier_badge=tier_badge,
+                       quality_warning=quality_warning)  # fmt: skip
     return env
 
 
@@ -95,32 +80,35 @@ class Renderer:
     def __init__(self, site: Site, templates: Path, config: SiteConfig, cache: TemplateCache):
         self.site, self.config = site, config
         self.salt, self.env = cache.environment(templates, config)
-        self.info = {
-            "title": config.title,
-            "base_url": config.base_url,
-            "built": config.built,
-            "dev": config.dev,
-            "csp": CSP_META,
-            "csp_header": CSP_HEADER,
-            "tiers": TIERS,
-            "settings": SETTINGS,
-            "calibration": site.calibration,
-            "model_count": len(site.models),
-            "device_count": len(site.devices),
-        }
-        self.specs = list(plan(site, config.title, config.base_url))
+        self.url = self.env.globals["url"]
+        self.info = site_info(site, config, CSP_META)
+        self.verdicts = VerdictsCache(self.url)
+        self.partials: dict[tuple[str, str], Markup] = {}
+        self.specs = list(plan(site, config.title, config.base_url, self.url, config.base_path, self.verdicts))
+
+    def once(self, name: str, section: str = "") -> Markup:
+        """A partial that is the same on every page of a section (the header, the footer), rendered once."""
+        key = (name, section)
+        if key not in self.partials:
+            self.partials[key] = Markup(self.env.get_template(name).render(site=self.info, section=section))
+        return self.partials[key]
+
+    def render(self, template: str, page, view) -> str:
+        return self.env.get_template(template).render(site=self.info, page=page, view=view, once=self.once)
 
     def page(self, spec: PageSpec) -> str:
         try:
-            return self.env.get_template(spec.template).render(site=self.info, page=spec.info, **spec.context())
+            return self.render(spec.template, spec.info, spec.view())
         except TemplateError as exc:
             raise TemplateProblem.from_exception(exc, spec.template, spec.output) from None
 
     def outputs(self) -> list[Output]:
-        pages = [Output(s.output, (self.salt, s.key, s.info), partial(self.page, s)) for s in self.specs]
-        web = web_files(self.site, [s.output for s in self.specs], self.env, self.info, self.config)
+        pages = [Output(s.output, (self.salt, self.info, s.reads, s.info), partial(self.page, s)) for s in self.specs]
+        not_found = popular_models(self.site, self.url)
+        web = web_files(self.site, [s.output for s in self.specs], self.render, self.info, self.config, CSP_HEADER,
+                        not_found)  # fmt: skip
         extras = [Output(path, None, lambda text=text: text) for path, text in web.items()]
-        return pages + api_outputs(self.site, self.env.globals["url"], self.salt) + extras
+        return by_model(pages + api_outputs(self.site, self.url, self.salt, self.verdicts)) + extras
 
     def compile_templates(self) -> None:
         """Compile every template up front, so that forked workers share the work."""
@@ -129,6 +117,40 @@ class Renderer:
                 self.env.get_template(name)
             except TemplateError as exc:
                 raise TemplateProblem.from_exception(exc, name, None) from None
+
+
+class VerdictsCache:
+    """Every-setup verdicts of the last few models. Outputs are ordered model by model (by_model) and the
+    writer gives each worker a contiguous share, so each model's verdicts are made about once; they are too
+    large to keep for the whole catalogue."""
+
+    def __init__(self, url, size: int = 2):
+        self.url, self.size = url, size
+        self.entries: OrderedDict[str, tuple[object, ModelVerdicts]] = OrderedDict()
+
+    def __call__(self, view) -> ModelVerdicts:
+        hit = self.entries.get(view.slug)
+        if hit is None or hit[0] is not view:
+            hit = self.entries[view.slug] = (view, ModelVerdicts(view, view.all_setups().verdicts(), self.url))
+        self.entries.move_to_end(view.slug)
+        while len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+        return hit[1]
+
+
+def model_of(path: str) -> str:
+    """The model an output belongs to ("" for none): its pages under models/<slug>/, its API documents under
+    api/models/<slug>."""
+    for prefix in ("models/", "api/models/"):
+        if path.startswith(prefix):
+            rest = path[len(prefix) :]
+            return rest.split("/", 1)[0].removesuffix(".json") if "/" in rest or rest.endswith(".json") else ""
+    return ""
+
+
+def by_model(outputs: list[Output]) -> list[Output]:
+    """Outputs of one model next to each other (a stable sort: the rest keeps its order, first)."""
+    return sorted(outputs, key=lambda o: model_of(o.path))
 
 
 def site_outputs(site: Site, templates: Path, config: SiteConfig, cache: TemplateCache, jobs: int) -> list[Output]:

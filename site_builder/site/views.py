@@ -1,7 +1,9 @@
-"""Stage 4-5: run the estimator over the catalogue and assemble what each page shows.
+"""Stage: run the estimator over the catalogue and assemble what the pages show.
 
-Each model is swept once over every format, context preset and device (`estimator.sweep`); its pages,
-its API document and the device pages all read from that sweep.
+Each model is swept once over every format, context preset and device at the default setup (one GPU, 32 GB of
+system RAM, f16 KV cache): its grids, its device-page rows and its API document read from that sweep. Verdicts
+for every other setup (GPU counts, RAM, KV types) come from `ModelView.sweeps`, made only when an output needs
+them. The recommendation for a device is always estimator/recommend.py's.
 """
 
 from __future__ import annotations
@@ -9,72 +11,71 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import NamedTuple
 
 import numpy as np
 
 from site_builder.content.records import Content, Device, Measurement, ModelEntry
 from site_builder.estimator.accuracy import Comparison, decode_comparisons
-from site_builder.estimator.estimate import TTFT_PROMPT, Estimate, context_for, from_core, prefill_flops_per_token
-from site_builder.estimator.memory import kv_cache_bytes, max_contexts, overhead_bytes, usable_bytes
+from site_builder.estimator.estimate import TTFT_PROMPT, prefill_flops_per_token
+from site_builder.estimator.measured import resolve_device
+from site_builder.estimator.memory import (
+    host_usable_bytes,
+    kv_cache_bytes,
+    largest_contexts,
+    overhead_bytes,
+    recurrent_state_bytes,
+)
 from site_builder.estimator.quants import DEFAULT_QUANT, QUANTS, STANDARD_QUANTS, Quality, QuantFormat, quality
-from site_builder.estimator.settings import CONTEXT_PRESETS
+from site_builder.estimator.recommend import NONE, Picks, recommend
+from site_builder.estimator.settings import CONTEXT_PRESETS, DEFAULT_CONTEXT, DEFAULT_SETUP
 from site_builder.estimator.speed import Calibration, load_calibration
-from site_builder.estimator.sweep import Columns, DeviceArrays, Sweep, device_arrays, sweep
+from site_builder.estimator.sweep import DeviceArrays, Sweep, device_arrays
+from site_builder.estimator.sweep import sweep as sweep_all
 from site_builder.estimator.tensors import count_params
-from site_builder.estimator.tiers import TIERS, Tier
+from site_builder.estimator.verdict import ModelSweeps
 from site_builder.estimator.weights import weights_size
-from site_builder.site.markdown import render_markdown
 from site_builder.site.methodology import Methodology, build_methodology
 
-FULL_PRECISION = ("F16", "BF16")
-TIER_INDEX = {t.letter: i for i, t in enumerate(TIERS)}
-GOOD_QUALITY = 3  # quality level of "Good" (Q4_0, Q4_K_S): what people are happy to run
+
+@dataclass(frozen=True)
+class QualityMeasure:
+    """A format's quality measured on this very model (KL divergence or perplexity), with its source."""
+
+    kld: float | None
+    ppl_delta: float | None  # perplexity increase over the 16-bit model, same text
+    source: str
 
 
 @dataclass(frozen=True)
 class QuantRow:
     quant: QuantFormat
     file_bytes: int
-    memory_bytes: int  # weights + KV cache at the default context + compute buffer, all in one memory pool
-    memory_by_context: tuple[tuple[int, int], ...]  # (context preset, bytes) for presets the model supports
+    memory_by_context: tuple[tuple[int, int], ...]  # (context preset, bytes): weights + f16 KV + buffers, one pool
     bits_per_weight: float  # whole file, embeddings and all
-    quality: Quality
-    recommended: bool
+    quality: Quality  # llama.cpp's reference-model rating
+    measured: QualityMeasure | None  # this model's own figure, where a source gives one
+    repo: str | None  # a Hugging Face GGUF repository that holds this format
+    ollama: str | None  # an Ollama tag that pulls it
+    default: bool  # the format the model's grid shows
 
 
-class Grid(NamedTuple):
-    """One format at one context on every device, in display order: best tier first, then fastest, then by name."""
-
-    quant: str
-    ctx: int
-    places: DeviceArrays
-    columns: Columns
-    order: np.ndarray  # device indices
-    measured: dict[int, Measurement]  # device index -> the decode measurement shown beside the estimate
-    max_context: list[int] | None = None  # per device; on the model page's main grid only
-    ttft: list[float | None] | None = None  # seconds to first token of a 4K prompt, likewise
-
-    @property
-    def full(self) -> bool:
-        return self.max_context is not None
-
-
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)  # a full repr runs to gigabytes (pytest prints it)
 class ModelView:
     entry: ModelEntry
-    content: Content
-    quants: tuple[QuantRow, ...]
-    recommended: str
-    context: int  # the default context preset for this model
+    formats: tuple[str, ...]  # offered, smallest first
+    default_format: str
     contexts: tuple[int, ...]
-    sweep: Sweep  # every format x context x device, device order as in content.devices
+    default_context: int
+    quants: tuple[QuantRow, ...]
+    sweep: Sweep  # default setup, every graded device (the order of `places.devices`)
+    places: DeviceArrays
     calibration: Calibration
-    measured: dict[str, dict[int, Measurement]]  # format -> device index -> measurement
-    ttft: list[float | None]  # per device, seconds to the first token of a 4K prompt
+    measured: dict[tuple[str, int], Measurement]  # (format, device index) -> decode measurement to show
+    ttft: np.ndarray  # per device, seconds to the first token of a 4K prompt (NaN: no FP16 figure)
+    picks: Picks  # the recommendation per device at the default setup and context
     params_computed: int
     active_computed: int
-    smallest: QuantRow
+    family_measured: bool  # the architecture family has measurements: its speeds are calibrated for it
 
     @property
     def slug(self) -> str:
@@ -85,117 +86,89 @@ class ModelView:
         return self.entry.card
 
     @cached_property
-    def body_html(self) -> str:
-        return render_markdown(self.entry.body)
-
-    def grid_for(self, quant: str, ctx: int) -> Grid:
-        col, places = self.sweep.columns[quant, ctx], self.sweep.places
-        order = np.lexsort((places.name_rank, -col.decode, col.tier))
-        return Grid(quant, ctx, places, col, order, self.measured.get(quant, {}))
+    def smallest(self) -> QuantRow:
+        return min(self.quants, key=lambda r: r.memory_by_context[0][1])
 
     @cached_property
-    def grid(self) -> Grid:
-        """The model page's grid: recommended format, default context, with largest context and first token."""
-        main = self.grid_for(self.recommended, self.context)
-        return main._replace(max_context=self.max_contexts(self.recommended).tolist(), ttft=self.ttft)
+    def _quant_rows(self) -> dict[str, QuantRow]:
+        return {r.quant.name: r for r in self.quants}
 
-    def max_contexts(self, quant: str) -> np.ndarray:
-        """Per device, the largest context that fits at this format."""
-        hit = self._max_contexts.get(quant)
-        if hit is None:
-            s, a = self.sweep, self.card.architecture
-            col = s.columns[quant, self.context]
-            room = s.places.usable * col.cards - (col.total - s.kv[self.context])
-            hit = self._max_contexts[quant] = max_contexts(a, room, s.setup.kv_type)
-        return hit
+    def quant_row(self, fmt: str) -> QuantRow:
+        return self._quant_rows[fmt]
+
+    def max_contexts(self, fmt: str, ctx: int | None = None) -> np.ndarray:
+        """Per device, the largest context that runs at this format (default setup; memory.largest_contexts)."""
+        key = (fmt, ctx or self.default_context)
+        if key not in self._max_contexts:
+            self._max_contexts[key] = self._largest(*key)
+        return self._max_contexts[key]
 
     @cached_property
-    def _max_contexts(self) -> dict[str, np.ndarray]:
-        return {}
+    def _max_contexts(self) -> dict[tuple[str, int], np.ndarray]:
+        return {}  # device pages ask once per device: ~280 times per format
 
-    @cached_property
-    def best(self) -> Best:
-        """The model at its recommended format on every device (kept with the view by `make serve`)."""
-        return best_columns(self)
+    def _largest(self, fmt: str, ctx: int) -> np.ndarray:
+        col, s = self.sweep.columns[fmt, ctx], self.sweep
+        on_gpu = self.places.usable * col.cards - (col.total - s.kv[ctx])
+        largest = largest_contexts(self.card.architecture, s.setup.kv_type, on_gpu, s.kv[ctx], col.host_needed,
+                                   host_usable_bytes(s.setup), self.places.separate)  # fmt: skip
+        return np.where(col.offload < 1.0, largest, 0)
+
+    def all_setups(self) -> ModelSweeps:
+        """Every setup: made when an output needs a verdict beyond the default setup, and not kept with the view
+        (it is large: one sweep per GPU count and KV type)."""
+        return ModelSweeps(self.card.architecture, self.formats, self.contexts, self.places, self.calibration)
 
 
-class DeviceModelRow(NamedTuple):
-    """A model at its best format on one device."""
+@dataclass(frozen=True)
+class DeviceRow:
+    """One model at the format recommended for one device (default setup and context)."""
 
-    model: ModelEntry
-    quant: str
-    tier: Tier
-    decode: float  # tokens/s, 0 when it cannot run
-    low: float
-    high: float
-    total: int  # bytes needed
-    usable: int
+    model: ModelView
+    fmt: str
+    tier: int
+    decode: float
+    total: int
+    offload: float
     max_context: int
 
 
-class BestTable(NamedTuple):
-    """Every model at its recommended format on every device: one row per model (in device-page order), one
-    column per device. Device pages read their column."""
-
-    models: tuple[ModelEntry, ...]
-    quant: tuple[tuple[str, ...], ...]  # per model, the names `pick` indexes
-    pick: np.ndarray
-    tier: np.ndarray
-    decode: np.ndarray
-    total: np.ndarray
-    max_context: np.ndarray
-
-
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class DeviceView:
     device: Device
-    index: int  # the device's column in `best`
-    best: BestTable
-    low: float  # speed-range factors of the device
-    high: float
-    measured: tuple[Comparison, ...]  # measurements on this device beside our estimate for them
+    index: int | None  # column in the graded devices; None: llama.cpp does not run on it (TPUs)
     usable_bytes: int
-    key: tuple  # everything the page shows of other files: a model's body edit leaves device pages alone
+    low: float  # speed-range factors of its class
+    high: float
+    rows: tuple[DeviceRow, ...]  # every model, largest first
+    measured: tuple[Comparison, ...]  # measurements on this device beside our estimate under the same condition
 
     @property
     def slug(self) -> str:
         return self.device.slug
 
-    @cached_property
-    def groups(self) -> tuple[tuple[Tier, tuple[DeviceModelRow, ...]], ...]:
-        """Models grouped by tier, largest first within a tier (built only when the page is rendered)."""
-        b, i = self.best, self.index
-        columns = (b.pick[:, i].tolist(), b.tier[:, i].tolist(), b.decode[:, i].tolist(), b.total[:, i].tolist(),
-                   b.max_context[:, i].tolist())  # fmt: skip
-        by_tier: dict[int, list[DeviceModelRow]] = {}
-        for model, names, pick, tier, decode, total, ctx in zip(b.models, b.quant, *columns, strict=True):
-            row = DeviceModelRow(model, names[pick], TIERS[tier], decode, decode * self.low, decode * self.high,
-                                 total, self.usable_bytes, ctx)  # fmt: skip
-            by_tier.setdefault(tier, []).append(row)
-        return tuple((TIERS[t], tuple(rows)) for t, rows in sorted(by_tier.items()))
 
-    @cached_property
-    def body_html(self) -> str:
-        return render_markdown(self.device.body)
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Site:
     models: tuple[ModelView, ...]
-    devices: tuple[DeviceView, ...]
+    devices: tuple[DeviceView, ...]  # every device file variant, graded or not
+    places: DeviceArrays  # the graded devices, in grid order
     content: Content
     calibration: Calibration
     methodology: Methodology
+    comparisons: dict[str, tuple[Comparison, ...]]  # device base slug or slug -> measurements beside estimates
+
+    def model(self, slug: str) -> ModelView:
+        return next(m for m in self.models if m.slug == slug)
 
 
-def offered_quants(entry: ModelEntry) -> tuple[str, ...]:
+def offered_formats(entry: ModelEntry) -> tuple[str, ...]:
     chosen = entry.card.quants or STANDARD_QUANTS
     return tuple(sorted(chosen, key=lambda q: QUANTS[q].rank))
 
 
-def recommended_quant(entry: ModelEntry) -> str:
-    offered = offered_quants(entry)
-    return DEFAULT_QUANT if DEFAULT_QUANT in offered else offered[0]
+def default_format(formats: tuple[str, ...]) -> str:
+    return DEFAULT_QUANT if DEFAULT_QUANT in formats else formats[0]
 
 
 def context_presets(entry: ModelEntry) -> tuple[int, ...]:
@@ -207,113 +180,90 @@ def context_presets(entry: ModelEntry) -> tuple[int, ...]:
     return tuple(presets)
 
 
-def quant_rows(entry: ModelEntry, presets: tuple[int, ...]) -> tuple[QuantRow, ...]:
+def default_context(entry: ModelEntry) -> int:
+    """The one default context of every page, API document and verdict for this model."""
+    return min(DEFAULT_CONTEXT, entry.card.architecture.context_length)
+
+
+def quality_measures(content: Content, slug: str) -> dict[str, QualityMeasure]:
+    out: dict[str, QualityMeasure] = {}
+    for m in content.measurements:
+        r = m.row
+        if r.model != slug or r.test not in ("kld", "ppl"):
+            continue
+        old = out.get(r.quant)
+        kld = r.kld if r.test == "kld" else (old.kld if old else None)
+        delta = r.ppl - r.ppl_base if r.test == "ppl" else (old.ppl_delta if old else None)
+        out[r.quant] = QualityMeasure(kld, delta, m.benchmark.source)
+    return out
+
+
+def quant_rows(entry: ModelEntry, content: Content, formats, presets, default: str) -> tuple[QuantRow, ...]:
     a = entry.card.architecture
-    ctx = context_for(entry.card, None)
     total_params, _ = count_params(a)
-    rec = recommended_quant(entry)
+    own = quality_measures(content, entry.slug)
+    repos = {q: r.repo for r in reversed(entry.card.gguf) for q in r.quants}  # the first repo listed wins
+    tags = {t.quant: t.tag for t in reversed(entry.card.ollama)}
     rows = []
-    for name in offered_quants(entry):
+    for name in formats:
         size = weights_size(a, name).total_bytes
-        by_ctx = tuple((c, size + kv_cache_bytes(a, c) + overhead_bytes(a)) for c in presets)
-        memory = size + kv_cache_bytes(a, ctx) + overhead_bytes(a)
-        rows.append(QuantRow(QUANTS[name], size, memory, by_ctx, size * 8 / total_params, quality(name), name == rec))
+        extra = overhead_bytes(a) + recurrent_state_bytes(a)
+        by_ctx = tuple((c, size + kv_cache_bytes(a, c) + extra) for c in presets)
+        rows.append(QuantRow(QUANTS[name], size, by_ctx, size * 8 / total_params, quality(name), own.get(name),
+                             repos.get(name), tags.get(name), name == default))  # fmt: skip
     return tuple(rows)
 
 
-def measured_by_device(content: Content, model: str) -> dict[str, dict[int, Measurement]]:
-    """Format -> device index -> the decode measurement of this model to show: on the device itself or, for a
-    memory variant, on its chip; the shortest test, then the fastest result."""
-    found: dict[str, dict[int, list[Measurement]]] = {}
-    mine = content.measurements_of(model)
-    for i, d in enumerate(content.devices if mine else ()):
+def measured_by_device(content: Content, model: str, places: DeviceArrays) -> dict[tuple[str, int], Measurement]:
+    """(format, device index) -> the decode measurement of this model to show beside the estimate: on the device
+    itself or, for a memory variant, on its chip; one GPU, no offload; the shortest test, then the fastest."""
+    found: dict[tuple[str, int], list[Measurement]] = {}
+    mine = [m for m in content.measurements_of(model) if m.row.gpus == 1 and not m.row.offload and not m.row.depth]
+    for i, d in enumerate(places.devices if mine else ()):
         for m in mine:
             if m.row.device in (d.slug, d.base_slug):
-                found.setdefault(m.row.quant, {}).setdefault(i, []).append(m)
-    return {q: {i: _shown(ms) for i, ms in by_device.items()} for q, by_device in found.items()}
+                found.setdefault((m.row.quant, i), []).append(m)
+    return {key: min(ms, key=lambda m: (int(m.row.test[2:]), -m.row.tok_s)) for key, ms in found.items()}
 
 
-def find_measurement(content: Content, model: str, quant: str, device: Device) -> Measurement | None:
-    found = [
-        m
-        for m in content.measurements_of(model)
-        if m.row.quant == quant and m.row.device in (device.slug, device.base_slug)
-    ]
-    return _shown(found) if found else None
-
-
-def _shown(measurements: list[Measurement]) -> Measurement:
-    return min(measurements, key=lambda m: (int(m.row.test[2:]), -m.row.tok_s))
-
-
-def best_quants(view: ModelView) -> list[str]:
-    offered, pick = _best_indices(view)
-    return [offered[i] for i in pick.tolist()]
-
-
-def _best_indices(view: ModelView) -> tuple[tuple[str, ...], np.ndarray]:
-    """Per device, the format to recommend, quality first within what runs comfortably:
-    1. the highest-quality format that runs well (tier A or better), if its quality is Good or better;
-    2. else the highest-quality format of Good quality or better that is still Good enough (tier B);
-    3. else the highest-quality format at the best tier the device reaches (A at most).
-    So a 12 GB card gets a 14B model at Q4_K_M (B) rather than IQ4_XS (A, Fair quality), and Qwen3 30B-A3B
-    on 24 GB gets Q4_K_M (A) rather than Q4_K_S (S). 16-bit formats only when nothing else is offered: Q8_0 is as good
-    and twice as fast."""
-    offered = tuple(q for q in offered_quants(view.entry) if q not in FULL_PRECISION) or offered_quants(view.entry)
-    tiers = np.stack([view.sweep.columns[q, view.context].tier for q in offered])  # formats x devices
-    good = np.array([quality(q).level <= GOOD_QUALITY for q in offered])[:, None]
-    # offered is ordered by rank: the last eligible format is the highest-quality one
-    last = lambda eligible: len(offered) - 1 - np.argmax(eligible[::-1], axis=0)  # noqa: E731
-    runs_well = tiers <= TIER_INDEX["A"]
-    best_well = last(runs_well)
-    good_well = runs_well.any(axis=0) & good[best_well, 0]
-    good_enough = (tiers <= TIER_INDEX["B"]) & good
-    fallback = last(tiers <= np.maximum(tiers.min(axis=0), TIER_INDEX["A"]))
-    pick = np.where(good_well, best_well, np.where(good_enough.any(axis=0), last(good_enough), fallback))
-    return offered, pick
-
-
-class Best(NamedTuple):
-    """One model at its recommended format on every device."""
-
-    quants: tuple[str, ...]
-    pick: np.ndarray  # index into quants, per device
-    tier: np.ndarray
-    decode: np.ndarray
-    total: np.ndarray
-    max_context: np.ndarray
-
-
-def best_columns(view: ModelView) -> Best:
-    offered, pick = _best_indices(view)
-    devices = np.arange(len(pick))
-    field = lambda name: np.stack([getattr(view.sweep.columns[q, view.context], name) for q in offered])  # noqa: E731
-    contexts = np.zeros(len(pick), np.int64)
-    for k in np.unique(pick).tolist():
-        chosen = pick == k
-        contexts[chosen] = view.max_contexts(offered[k])[chosen]
-    picked = lambda matrix: matrix[pick, devices]  # noqa: E731
-    return Best(offered, pick, picked(field("tier")), picked(field("decode")), picked(field("total")), contexts)
-
-
-def best_table(models: tuple[ModelView, ...], best: list[Best]) -> BestTable:
-    """Stacked in device-page order: largest model first, then by name."""
-    order = sorted(range(len(models)), key=lambda m: (-models[m].card.params_b, models[m].entry.name))
-    stack = lambda name: np.stack([getattr(best[m], name) for m in order]) if order else np.zeros((0, 0))  # noqa: E731
-    return BestTable(
-        models=tuple(models[m].entry for m in order),
-        quant=tuple(best[m].quants for m in order),
-        pick=stack("pick"),
-        tier=stack("tier"),
-        decode=stack("decode"),
-        total=stack("total"),
-        max_context=stack("max_context"),
+def model_view(entry: ModelEntry, content: Content, cal: Calibration, places: DeviceArrays) -> ModelView:
+    a = entry.card.architecture
+    formats, presets = offered_formats(entry), context_presets(entry)
+    fmt, ctx = default_format(formats), default_context(entry)
+    swept = sweep_all(a, formats, presets, places, cal, DEFAULT_SETUP)
+    cols = [swept.columns[f, ctx] for f in formats]
+    picks = recommend(formats, np.stack([c.tier for c in cols]), np.stack([c.offload > 0 for c in cols]),
+                      np.stack([c.decode for c in cols]))  # fmt: skip
+    total, active = count_params(a)
+    ttft = TTFT_PROMPT * prefill_flops_per_token(a, TTFT_PROMPT / 2) / places.prefill_flops
+    return ModelView(
+        entry=entry,
+        formats=formats,
+        default_format=fmt,
+        contexts=presets,
+        default_context=ctx,
+        quants=quant_rows(entry, content, formats, presets, fmt),
+        sweep=swept,
+        places=places,
+        calibration=cal,
+        measured=measured_by_device(content, entry.slug, places),
+        ttft=ttft,
+        picks=picks,
+        params_computed=total,
+        active_computed=active,
+        family_measured=cal.family_measured(a.gguf_arch),
     )
 
 
-def best_estimate(view: ModelView, index: int, device: Device, quant: str) -> Estimate:
-    c = view.sweep.core(quant, view.context, index)
-    return from_core(view.card, view.slug, quant, device, view.context, view.sweep.setup, c, view.calibration)
+def device_rows(models: tuple[ModelView, ...], i: int) -> tuple[DeviceRow, ...]:
+    rows = []
+    for view in sorted(models, key=lambda m: (-m.card.params_b, m.entry.name)):
+        k = int(view.picks.recommended[i])
+        fmt = view.formats[k if k != NONE else 0]
+        col = view.sweep.columns[fmt, view.default_context]
+        rows.append(DeviceRow(view, fmt, int(col.tier[i]), float(col.decode[i]), int(col.total[i]),
+                              float(col.offload[i]), int(view.max_contexts(fmt)[i])))  # fmt: skip
+    return tuple(rows)
 
 
 class ViewCache:
@@ -355,81 +305,46 @@ def assemble_site(content: Content, cache: ViewCache | None = None, cal: Calibra
     are unchanged since the last build."""
     cal = cal or load_calibration()
     cache = cache if cache is not None else NoViewCache()
-    places = device_arrays(content.devices, cal)
+    graded = tuple(d for d in content.devices if d.runs_llama_cpp)
+    places = device_arrays(graded, cal)
     shared = (content.devices_digest, content.benchmarks_digest, cal.digest)
     models = tuple(
         cache.model(m.slug, (m.digest, *shared), lambda m=m: model_view(m, content, cal, places))
         for m in content.models
     )
     cache.keep_only({m.slug for m in content.models})
-    table = best_table(models, [view.best for view in models])
-    listing = tuple((m.slug, m.name, m.card.params_b) for m in table.models)
     everything = (content.models_digest, *shared)
-    measured, method = cache.measurements(everything, lambda: _measured_and_methodology(content, cal))
-    devices = tuple(
-        device_view(d, i, table, places, listing, measured.get(d.slug, ()) + measured.get(d.base_slug, ()))
-        for i, d in enumerate(content.devices)
-    )
-    return Site(models=models, devices=devices, content=content, calibration=cal, methodology=method)
+    comparisons, method = cache.measurements(everything, lambda: _measured_and_methodology(content, cal))
+    index = {d.slug: i for i, d in enumerate(graded)}
+    devices = tuple(device_view(d, index.get(d.slug), models, places, comparisons) for d in content.devices)
+    return Site(models, devices, places, content, cal, method, comparisons)
 
 
 def _measured_and_methodology(content: Content, cal: Calibration) -> tuple[dict, Methodology]:
     """Measurements beside our estimates, and the methodology page's figures: both walk every measurement."""
-    measured = comparisons_by_device(decode_comparisons(content, cal))
-    return measured, build_methodology(content, cal)
+    return comparisons_by_device(content, decode_comparisons(content, cal)), build_methodology(content, cal)
 
 
-def model_view(entry: ModelEntry, content: Content, cal: Calibration, places: DeviceArrays) -> ModelView:
-    presets = context_presets(entry)
-    rows = quant_rows(entry, presets)
-    a = entry.card.architecture
-    total, active = count_params(a)
-    # prefill tok/s = efficiency x FLOPS / FLOPs per token; NaN where a device has no FLOPS or efficiency
-    seconds = TTFT_PROMPT / (places.prefill_flops / prefill_flops_per_token(a, TTFT_PROMPT / 2))
-    ttft = [None if x != x else x for x in seconds.tolist()]  # x != x: NaN
-    return ModelView(
-        entry=entry,
-        content=content,
-        quants=rows,
-        recommended=recommended_quant(entry),
-        context=context_for(entry.card, None),
-        contexts=presets,
-        sweep=sweep(a, offered_quants(entry), presets, places, cal),
-        calibration=cal,
-        measured=measured_by_device(content, entry.slug),
-        ttft=ttft,
-        params_computed=total,
-        active_computed=active,
-        smallest=min(rows, key=lambda r: r.memory_bytes),
-    )
+def device_view(device: Device, i: int | None, models, places: DeviceArrays, comparisons) -> DeviceView:
+    base = comparisons.get(device.base_slug, ()) if device.base_slug != device.slug else ()
+    measured = comparisons.get(device.slug, ()) + base
+    if i is None:
+        return DeviceView(device, None, 0, 1.0, 1.0, (), measured)
+    return DeviceView(device, i, int(places.usable[i]), float(places.low[i]), float(places.high[i]),
+                      device_rows(models, i), measured)  # fmt: skip
 
 
-def device_view(
-    device: Device, i: int, table: BestTable, places: DeviceArrays, listing: tuple, measured: tuple[Comparison, ...]
-) -> DeviceView:
-    # The page's key holds its column of the table exactly: a change elsewhere leaves the page alone.
-    column = np.stack([table.pick[:, i], table.tier[:, i], table.decode[:, i].view(np.int64), table.total[:, i],
-                       table.max_context[:, i]]).tobytes() if table.models else b""  # fmt: skip
-    return DeviceView(
-        device=device,
-        index=i,
-        best=table,
-        low=float(places.low[i]),
-        high=float(places.high[i]),
-        measured=measured,
-        usable_bytes=usable_bytes(device),
-        key=(device.digest, listing, column, tuple((c.point.measurement.row, c.predicted_tok_s) for c in measured)),
-    )
-
-
-def comparisons_by_device(comparisons) -> dict[str, tuple[Comparison, ...]]:
+def comparisons_by_device(content: Content, comparisons: list[Comparison]) -> dict[str, tuple[Comparison, ...]]:
     """Measurements (with our estimate for them) by the device slug their row names (a chip or one variant)."""
     out: dict[str, list[Comparison]] = {}
     for c in comparisons:
-        out.setdefault(c.point.measurement.row.device, []).append(c)
+        device = resolve_device(content, c.point.row.device)
+        if device is not None:
+            out.setdefault(c.point.row.device, []).append(c)
     return {slug: tuple(sorted(cs, key=_comparison_order)) for slug, cs in out.items()}
 
 
 def _comparison_order(c: Comparison) -> tuple:
-    row = c.point.measurement.row
-    return (row.model, QUANTS[row.quant].rank if row.quant in QUANTS else 99, int(row.test[2:]), row.tok_s)
+    row = c.point.row
+    return (row.model, QUANTS[row.quant].rank if row.quant in QUANTS else 99, row.gpus, row.depth, int(row.test[2:]),
+            row.tok_s)  # fmt: skip
