@@ -59,7 +59,8 @@ new-device: $(STAMP)
 	@test -n "$(SLUG)" || { echo "usage: make new-device SLUG=my-gpu"; exit 2; }
 	$(BIN)/site-builder new device $(SLUG)
 
-# Timings on the shipped and a synthetic 1,000 x 300 catalogue; writes bench/RESULTS.md (a few minutes).
+# Timings of the shipped catalogue against a write floor, sizes, make serve rebuilds and a 200-rebuild soak;
+# writes bench/RESULTS.md (about 15 minutes).
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 

@@ -4,6 +4,9 @@
         one `site-builder build`, as the command line runs it
     python -m bench.measure rebuilds CONTENT OUT MODEL_SLUG
         what `make serve` does: a first build, then rebuilds with the build cache kept in memory
+    python -m bench.measure soak CONTENT OUT MODEL_SLUG N
+        N rebuilds with `make serve`'s cache, alternately editing a model's description and undoing it:
+        the resident memory after the first and after the last
 
 Peak memory is the largest resident set of this process and of any worker it forked (getrusage).
 """
@@ -78,11 +81,39 @@ def rebuilds(content: Path, out: Path, model: str) -> dict:
     }
 
 
+def rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def soak(content: Path, out: Path, model: str, n: int) -> dict:
+    shutil.rmtree(out, ignore_errors=True)
+    cache, config, jobs = BuildCache(), SiteConfig(dev=True), default_jobs()
+    path = content / "models" / f"{model}.md"
+    original = path.read_text(encoding="utf-8")
+    memory, seconds = [], []
+    try:
+        for i in range(n):
+            path.write_text(original + ("\nA soak edit.\n" if i % 2 else ""), encoding="utf-8")
+            seconds.append(build(content, out, config, cache, jobs).seconds)
+            memory.append(rss_mib())
+    finally:
+        path.write_text(original, encoding="utf-8")
+        cache.output.discard_spare()
+    return {"rebuilds": n, "rss_mib_after_first": round(memory[0], 1), "rss_mib_after_tenth": round(memory[9], 1),
+            "rss_mib_after_last": round(memory[-1], 1), "rss_mib_max": round(max(memory), 1),
+            "median_seconds": statistics.median(seconds[1:])}  # fmt: skip
+
+
 def main(argv: list[str]) -> None:
     started = time.perf_counter()
     kind, content, out = argv[0], Path(argv[1]), Path(argv[2])
     if kind == "clean":
         report = clean(content, out, int(argv[3]) if len(argv) > 3 else default_jobs())
+    elif kind == "soak":
+        report = soak(content, out, argv[3], int(argv[4]))
     else:
         report = rebuilds(content, out, argv[3])
     report["process_seconds"] = time.perf_counter() - started

@@ -351,12 +351,12 @@ def _calibrate(args: argparse.Namespace) -> int:
     text = calibration_json(check(args.content))
     if args.check:
         if CALIBRATION_PATH.read_text() != text:
-            print(f"error: {CALIBRATION_PATH} differs from a fresh fit; run `make calibrate`", file=sys.stderr)
+            print(f"error: {_shown(CALIBRATION_PATH)} differs from a fresh fit; run `make calibrate`", file=sys.stderr)
             return 1
         print("ok: calibration.json matches a fresh fit")
         return 0
     CALIBRATION_PATH.write_text(text)
-    print(f"wrote {CALIBRATION_PATH}")
+    print(f"wrote {_shown(CALIBRATION_PATH)}")
     return 0
 
 
@@ -365,6 +365,14 @@ def _import_bench(args: argparse.Namespace) -> int:
 
     return import_bench(args.results, args.content, args.device, args.model, args.source, args.out, args.skip_bad,
                         args.force)  # fmt: skip
+
+
+def _shown(path: Path) -> str:
+    """A path as the user would type it: relative to the working directory when it lies below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 if __name__ == "__main__":

@@ -65,10 +65,12 @@
         f.device.appendChild(og);
       });
       KEYS.forEach(function (k) { if (setup[k] && f[k]) f[k].value = setup[k]; });
-      var pair = $(".pair");
-      if (pair && !setup.device) f.device.value = pair.dataset.device; /* this page's device, until one is chosen */
+      var here = $(".pair, article.device[data-device]");
+      if (here && !setup.device) f.device.value = here.dataset.device; /* this page's device, until one is chosen */
       applies();
       form.hidden = false;
+      var shared = new URLSearchParams(location.search);
+      if (KEYS.some(function (k) { return shared.get(k); })) saveSetup(setup); /* a shared address: adopt it */
       refresh();
     });
     form.addEventListener("change", function () {
@@ -99,23 +101,30 @@
     var device = page ? page.dataset.device : setup.device;
     if (!device) return;
     if (page && !(setup.gpus || setup.ram || setup.ctx || setup.kv)) return; /* the page shows the default setup */
-    Promise.all([getJSON(card.dataset.api + device + ".json"), getJSON(card.dataset.labels)]).then(function (r) {
+    verdictFor(card.dataset.model, device, setup).then(function (v) {
+      fill(card, v.row, v.labels, v.doc, v.chosen);
+    }).catch(function () { /* no document for this device: the card stays as the build made it */ });
+  }
+
+  /* The row of a model x device document that applies to a setup, with the labels it keys. */
+  function verdictFor(model, device, wanted) {
+    var api = base + "api/models/" + model;
+    return Promise.all([getJSON(api + "/on/" + device + ".json"), getJSON(api + "/labels.json")]).then(function (r) {
       var doc = r[0], labels = r[1], d = labels["default"];
       var at = function (list, value, fallback) {
         var i = list.indexOf(isNaN(+value) ? value : +value);
         return i >= 0 ? i : Math.max(list.indexOf(fallback), 0);
       };
-      var context = setup.ctx ? labels.context_for[setup.ctx] : d.context;
-      var gi = at(doc.gpus, setup.gpus, d.gpus), ri = at(doc.system_ram_gb, setup.ram, d.system_ram_gb);
-      var ci = at(labels.contexts, context, d.context), ki = at(labels.kv_types, setup.kv, d.kv_type);
+      var context = wanted.ctx ? labels.context_for[wanted.ctx] : d.context;
+      var gi = at(doc.gpus, wanted.gpus, d.gpus), ri = at(doc.system_ram_gb, wanted.ram, d.system_ram_gb);
+      var ci = at(labels.contexts, context, d.context), ki = at(labels.kv_types, wanted.kv, d.kv_type);
       var n = ((gi * doc.system_ram_gb.length + ri) * labels.contexts.length + ci) * labels.kv_types.length + ki;
       var row = {};
       labels.fields.forEach(function (name, i) { row[name] = doc.rows[doc.index[n]][i]; });
-      fill(card, row, labels, doc, {
+      return { doc: doc, labels: labels, row: row, chosen: {
         gpus: doc.gpus[gi], ram: doc.system_ram_gb[ri], ctx: labels.context_labels[String(labels.contexts[ci])],
-        kv: labels.kv_types[ki]
-      });
-    }).catch(function () { /* no document for this device: the card stays as the build made it */ });
+        kv: labels.kv_types[ki] } };
+    });
   }
 
   /* Only strings the build made: each integer of a row keys a label of the model's labels document. */
@@ -151,6 +160,8 @@
     setText(card, "note", runs ? command[1] : "");
     setText(card, "ollama", ollama || "");
     slot(card, "ollama-box").hidden = !ollama;
+    var differs = $(".setup-differs");
+    if (differs) differs.hidden = false;
     var more = slot(card, "more-box"), link = slot(card, "page");
     if (more && link && !card.closest(".pair")) {
       link.href = doc.page + location.search;
@@ -260,13 +271,16 @@
 
   /* ---- filters (home page models, devices list) ---- */
   function initFilters(form) {
-    var table = $(form.dataset.table), count = $(".filter-count", form);
+    var table = $(form.dataset.table), count = $(".filter-count", form), f = form.elements;
+    var names = ["q", "family", "license", "vendor"].filter(function (n) { return f[n]; });
+    var params = new URLSearchParams(location.search);
+    names.forEach(function (n) { if (params.get(n)) f[n].value = params.get(n); });
     form.hidden = false;
     function apply() {
-      var f = form.elements, q = (f.q.value || "").trim().toLowerCase(), shown = 0, total = 0;
+      var q = (f.q.value || "").trim().toLowerCase(), shown = 0, total = 0;
       $$("tbody tr", table).forEach(function (tr) {
-        var ok = (!q || (tr.dataset.family || "").toLowerCase().indexOf(q) >= 0) &&
-          (!f.family || !f.family.value || (tr.dataset.family || "").indexOf(f.family.value) >= 0) &&
+        var ok = (!q || (tr.dataset.search || tr.textContent).toLowerCase().indexOf(q) >= 0) &&
+          (!f.family || !f.family.value || tr.dataset.family === f.family.value) &&
           (!f.license || !f.license.value || tr.dataset.license === f.license.value) &&
           (!f.vendor || !f.vendor.value || tr.dataset.vendor === f.vendor.value);
         tr.hidden = !ok;
@@ -275,7 +289,13 @@
       });
       if (count) count.textContent = shown === total ? total + " shown" : shown + " of " + total + " shown";
     }
-    form.addEventListener("input", apply);
+    function remember() { /* the filters are part of the address, so a filtered list can be shared */
+      var p = new URLSearchParams(location.search);
+      names.forEach(function (n) { if (f[n].value) p.set(n, f[n].value); else p.delete(n); });
+      var query = p.toString();
+      history.replaceState(null, "", location.pathname + (query ? "?" + query : "") + location.hash);
+    }
+    form.addEventListener("input", function () { apply(); remember(); });
     form.addEventListener("submit", function (e) { e.preventDefault(); apply(); });
     apply();
   }
@@ -363,5 +383,6 @@
   $$("form.filters").forEach(initFilters);
   $$("form.compare-form").forEach(initCompare);
   $$(".run pre").forEach(initCopy);
-  window.__display = { verdict: function (card) { showVerdict(card); } };
+  /* for the browser tests: the same lookup and fill the pages use */
+  window.__display = { verdictFor: verdictFor, fill: fill };
 })();

@@ -8,31 +8,32 @@ from urllib.parse import urldefrag, urljoin
 
 import pytest
 
-from .conftest import machine_path
+from .conftest import machine_path, site_files
 
 SITE = "http://127.0.0.1:8765/"
 
 
 def test_every_internal_link_resolves(built_site, parsed_site):
-    files = {p.relative_to(built_site).as_posix() for p in built_site.rglob("*") if p.is_file()}
-    broken, resolved = [], {}
+    files = set(site_files(built_site))
+    broken = []
+    by_folder: dict[str, set[str]] = {}  # ~40 pages share each folder's relative links: each is resolved once
     for rel, page in parsed_site.items():
-        folder = rel.rsplit("/", 1)[0] + "/" if "/" in rel else ""
-        for link in page.links:
-            # ~40 pages share each folder's relative links; a bare #fragment is the page's own
-            base = rel if link.startswith("#") else folder
-            key = (base, link) if not link.startswith("/") else link
-            if key not in resolved:
-                resolved[key] = urldefrag(urljoin(SITE + base, link))
-            url, fragment = resolved[key]
+        own = {link for link in page.links if link.startswith("#")}  # a bare #fragment is the page's own
+        broken += [f"{rel}: {link} (no id {link[1:]!r})" for link in own if link[1:] not in page.ids]
+        by_folder.setdefault(rel.rsplit("/", 1)[0] + "/" if "/" in rel else "", set()).update(page.links - own)
+    for folder, links in by_folder.items():
+        for link in links:
+            url, fragment = urldefrag(urljoin(SITE + folder, link))
             if not url.startswith(SITE):
                 continue
             path = url.removeprefix(SITE)
             target = path + "index.html" if path == "" or path.endswith("/") else path
-            if target not in files:
-                broken.append(f"{rel}: {link} (no {target})")
-            elif fragment and target.endswith(".html") and fragment not in parsed_site[target].ids:
-                broken.append(f"{rel}: {link} (no id {fragment!r})")
+            problem = f"no {target}" if target not in files else ""
+            if not problem and fragment and target.endswith(".html") and fragment not in parsed_site[target].ids:
+                problem = f"no id {fragment!r} in {target}"
+            if problem:
+                page = next(r for r, p in parsed_site.items() if link in p.links and r.startswith(folder))
+                broken.append(f"{page}: {link} ({problem})")
     assert broken == [], f"{len(broken)} broken links, first: {broken[:10]}"
 
 
@@ -44,9 +45,9 @@ def test_no_request_leaves_the_site(parsed_site):
 
 def test_no_machine_path_anywhere_in_the_site(built_site, parsed_site):
     leaks = [f"{rel}: {page.leak}" for rel, page in parsed_site.items() if page.leak]  # pages: scanned when parsed
-    for path in built_site.rglob("*"):
-        if path.suffix in (".json", ".txt", ".xml") and (leak := machine_path(path.read_bytes())):
-            leaks.append(f"{path.relative_to(built_site)}: {leak}")
+    for rel in site_files(built_site):
+        if rel.endswith((".json", ".txt", ".xml")) and (leak := machine_path((built_site / rel).read_bytes())):
+            leaks.append(f"{rel}: {leak}")
     assert leaks == []
 
 

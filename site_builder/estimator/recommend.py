@@ -1,26 +1,8 @@
 """The one recommendation rule: which format to run on a device, and the two alternatives beside it.
 
 Every page that names a format for a device (the verdict card, the model x device page, device pages, compare,
-the API) takes it from here; the browser only shows what this computed.
-
-1. Quality first among formats that fit and run well: the highest-quality one at tier A or better, if it is of
-   Good quality or better; else the highest-quality Good one that fits at tier B.
-2. Otherwise the best tier any format reaches. Among the formats at that tier that fit (no offload), the
-   highest-quality Good one; else, one tier lower, the smallest format of Very good quality that fits, else the
-   smallest Good one (a Fair format is not worth a tier won by a few percent of speed at a threshold, and that
-   far down speed is short); else the highest-quality one at the best tier that is not low quality (the
-   Q2/IQ2/IQ1 class).
-3. When every format at that tier that is not low quality spills to system RAM, speed matters more than a last
-   bit of quality: the smallest format of Very good quality or better at that tier, else the smallest Good one,
-   else the smallest that is not low quality. Among formats as good, a larger one is never picked while it
-   spills: the smaller one is faster and no worse a tier.
-4. When nothing but low-quality formats reaches that tier, a format one tier lower that is not low quality, by
-   the same order (Very good, Good, the rest; smallest first). Only then a low-quality one: the largest that
-   fits, else the smallest.
-5. 16-bit formats only when nothing else is offered: Q8_0 is as good and twice as fast.
-A low-quality format is only ever picked when nothing better reaches its tier; pages mark it with a warning.
-
-The alternatives: the fastest format of Good quality or better that runs, and the highest-quality one that runs.
+the API) takes it from here; the browser only shows what this computed. RULE says it in words (the methodology
+page prints it); STAGES below is the same rule as a lookup table.
 """
 
 from __future__ import annotations
@@ -32,6 +14,24 @@ import numpy as np
 from site_builder.estimator.quants import QUANTS, quality
 from site_builder.estimator.tiers import TIER_INDEX
 
+RULE = (
+    "Quality first among formats that fit and run well: the highest-quality format at tier A or better, if its "
+    "quality is Good or better; else the highest-quality Good one that fits at tier B.",
+    "Otherwise the best tier any format reaches. Among the formats at that tier that fit (no system RAM), the "
+    "highest-quality Good one; else, one tier lower, the smallest Very good format that fits, else the smallest "
+    "Good one (a Fair format is not worth a tier won by a few percent of speed at a threshold, and that far down "
+    "speed is short); else the highest-quality one at the best tier that is not low quality (2-bit and below).",
+    "When every format at that tier that is not low quality spills to system RAM, speed matters more than a last "
+    "bit of quality: the smallest format of Very good quality at that tier, else the smallest Good one, else the "
+    "smallest one that is not low quality. Among formats as good, a larger one is never picked while it spills: the "
+    "smaller is faster and no worse a tier.",
+    "When nothing but low-quality formats reaches that tier, a format one tier lower that is not low quality, in "
+    "the same order (Very good, Good, the rest; smallest first). Only then a low-quality one, marked with a warning "
+    "wherever it is graded.",
+    "16-bit formats only when nothing else is offered: Q8_0 is as good and twice as fast.",
+)
+ALTERNATIVES = ("Beside the recommendation: the fastest format of Good quality or better that runs, and the "
+                "highest-quality format that runs.")  # fmt: skip
 FULL_PRECISION = ("F16", "BF16")
 VERY_GOOD, GOOD = 2, 3  # quality levels (0 Lossless ... 5 Poor)
 LOW_QUALITY_PREFIXES = ("Q2_", "IQ2_", "IQ1_")

@@ -197,6 +197,7 @@ class DevicePage:
 class ModelLine:
     slug: str
     name: str
+    family: str
     publisher: str
     params: str
     active: str

@@ -24,6 +24,7 @@ from site_builder.estimator.accuracy import (
 from site_builder.estimator.known_files import KNOWN_FILES, KnownFile
 from site_builder.estimator.measured import EXCLUSIONS, points, validation_chips
 from site_builder.estimator.memory import activation_bytes, kv_cache_bytes, logits_bytes, overhead_bytes
+from site_builder.estimator.recommend import ALTERNATIVES, RULE
 from site_builder.estimator.speed import CLASSES, ERA_CUTOFF, Calibration
 from site_builder.estimator.sweep import placement
 from site_builder.estimator.tensors import block_plan
@@ -115,6 +116,8 @@ class Methodology:
     split: SplitExample | None
     vision: tuple[ModelEntry, int] | None  # a model and the extra bytes its projector needs
     overhead_example: tuple[ModelEntry, int] | None  # a model and its compute buffer, to set beside a llama.cpp log
+    rule: tuple[str, ...] = RULE  # the recommendation rule in words (estimator/recommend.py)
+    alternatives: str = ALTERNATIVES
 
 
 def naive_kv(a: Architecture, context: int) -> int:

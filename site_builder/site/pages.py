@@ -272,7 +272,7 @@ def home_page(site: Site) -> ctx.HomePage:
     for m in site.models:
         default = m.quant_row(m.default_format)
         memory = default.memory_by_context[m.contexts.index(m.default_context)][1]
-        lines.append(ctx.ModelLine(m.slug, m.card.name, m.card.publisher, params(m.card.params_b),
+        lines.append(ctx.ModelLine(m.slug, m.card.name, m.card.family, m.card.publisher, params(m.card.params_b),
                                    params(m.card.active_params_b) if m.card.active_params_b else "",
                                    ctx_label(m.card.architecture.context_length),
                                    f"{gib(m.smallest.memory_by_context[0][1])} {m.smallest.quant.name}",
