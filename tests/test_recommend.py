@@ -25,7 +25,7 @@ def recommended(site, model: str, device: str) -> tuple[str, str]:
         ("llama-3-1-8b-instruct", "rtx-4060", ("Q4_K_M", "A")),  # Q5_K_M would leave under 15% free: B
         ("llama-3-1-8b-instruct", "rtx-3090", ("Q8_0", "S")),  # 16-bit formats are never recommended
         ("qwen3-30b-a3b", "rtx-3090", ("Q4_K_M", "A")),  # not Q4_K_S, which would be S: quality first
-        # spills: the smallest Very good format, not Q8_0 (the example: 20 tok/s where Q4_K_M gives 33)
+        # spills: the fastest Very good format, not Q8_0 (the example: 20 tok/s where Q4_K_M gives 33)
         ("qwen3-30b-a3b", "rtx-4060", ("Q4_K_M", "B")),
         ("llama-3-1-70b-instruct", "rx-7900-xtx", ("Q4_K_M", "D")),  # not Q5_K_M: larger and slower
         # only Fair Q3_K_M reaches B (10 tok/s): Q4_K_M one tier down, not Q8_0 (larger, slower, same tier)
@@ -34,6 +34,8 @@ def recommended(site, model: str, device: str) -> tuple[str, str]:
         # only IQ2_M (low quality) reaches A; one tier down no Very good format (Q4_K_M spills to C), so the
         # smallest Good one: Q4_0, 14% in system RAM at 26 tok/s
         ("gemma-2-9b-it", "rtx-4060", ("Q4_0", "B")),
+        # 86% in system RAM: the CPU runs Q3_K_M (Fair) faster than Q3_K_S (Poor), so the larger one, not the smallest
+        ("llama-3-3-70b-instruct", "rtx-4060", ("Q3_K_M", "D")),
     ],
 )
 def test_recommended_format(shipped_site, model, device, expected):
@@ -69,6 +71,10 @@ def test_the_rule_over_every_model_device_and_context(shipped_site):
             same = runs[:, i] & (tiers[:, i] <= tiers[k, i])
             if low[k] and (runs[:, i] & (tiers[:, i] <= tiers[k, i] + 1) & ~low).any():
                 broken.append(f"{where}: low-quality {view.formats[k]} while a better format is at most a tier lower")
+            # never a format beaten on every count: a larger one as good, no lower a tier, no more in RAM, faster
+            larger = runs[:, i] & (np.arange(len(levels)) > k) & (levels <= levels[k]) & (tiers[:, i] <= tiers[k, i])
+            if (larger & (spills[:, i] <= spills[k, i]) & (decode[:, i] > decode[k, i] * 1.000001)).any():
+                broken.append(f"{where}: {view.formats[k]} while a larger format as good, as placed, is faster")
             if spills[k, i]:
                 as_good = (levels <= max(levels[k], VERY_GOOD)) & (~low | low[k])
                 smaller = same & (np.arange(len(levels)) < k) & as_good

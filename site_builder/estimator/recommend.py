@@ -18,15 +18,15 @@ RULE = (
     "Quality first among formats that fit and run well: the highest-quality format at tier A or better, if its "
     "quality is Good or better; else the highest-quality Good one that fits at tier B.",
     "Otherwise the best tier any format reaches. Among the formats at that tier that fit (no system RAM), the "
-    "highest-quality Good one; else, one tier lower, the smallest Very good format that fits, else the smallest "
+    "highest-quality Good one; else, one tier lower, the fastest Very good format that fits, else the fastest "
     "Good one (a Fair format is not worth a tier won by a few percent of speed at a threshold, and that far down "
     "speed is short); else the highest-quality one at the best tier that is not low quality (2-bit and below).",
     "When every format at that tier that is not low quality spills to system RAM, speed matters more than a last "
-    "bit of quality: the smallest format of Very good quality at that tier, else the smallest Good one, else the "
-    "smallest one that is not low quality. Among formats as good, a larger one is never picked while it spills: the "
-    "smaller is faster and no worse a tier.",
+    "bit of quality: the fastest format of Very good quality at that tier, else the fastest Good one, else the "
+    "fastest one that is not low quality. That is nearly always the smallest; a larger format is picked only "
+    "where it is also faster, and a larger one that is slower never is.",
     "When nothing but low-quality formats reaches that tier, a format one tier lower that is not low quality, in "
-    "the same order (Very good, Good, the rest; smallest first). Only then a low-quality one, marked with a warning "
+    "the same order (Very good, Good, the rest; fastest first). Only then a low-quality one, marked with a warning "
     "wherever it is graded.",
     "16-bit formats only when nothing else is offered: Q8_0 is as good and twice as fast.",
 )
@@ -58,7 +58,7 @@ def candidates(formats: tuple[str, ...]) -> np.ndarray:
 
 # The stages of the rule, first to last, as (fits, good, tier <= A, tier <= B, at the best tier, very good, low
 # quality, one tier below the best) -> stage; within a stage the highest-quality (largest) format wins in stages
-# 0-2, 5 and 12, the smallest in the others (slow or spilled, where smaller is faster; 13: what is left).
+# 0-2, 5 and 12, the fastest in the others (slow or spilled, where speed is short; 13: what is left).
 NO_STAGE = 14
 LARGEST_FIRST = (0, 1, 2, 5, 12)
 
@@ -70,7 +70,7 @@ def _stage(fits: bool, good: bool, a_ok: bool, b_ok: bool, at_best: bool, very_g
         fits and good and b_ok,
         at_best and fits and good,
         # A Good format that fits one tier down beats a Fair one at the best tier: near a threshold (10 tok/s for
-        # B) a quarter less quality buys only a few percent of speed. Down there speed is short: the smallest.
+        # B) a quarter less quality buys only a few percent of speed. Down there speed is short: the fastest.
         next_best and fits and very_good,
         next_best and fits and good,
         at_best and fits and not low,
@@ -107,13 +107,25 @@ def recommend(formats: tuple[str, ...], tiers: np.ndarray, spills: np.ndarray, d
     stage = STAGES[code]
     stage[~runs] = NO_STAGE
     largest_first = np.isin(stage, LARGEST_FIRST)
-    score = (NO_STAGE - stage) * (n + 1) + np.where(largest_first, rank, n - 1 - rank)
+    score = (NO_STAGE - stage) * (n + 1) + np.where(largest_first, rank, speed_rank(decode, rank))
     pick = np.where(stage.min(axis=0) < NO_STAGE, score.argmax(axis=0), NONE)
     good = (level <= GOOD).reshape(shape)
     speed = np.where(runs & good, decode + rank * 1e-9, -1.0)  # ties: the higher quality
     fastest = np.where(speed.max(axis=0) > 0, speed.argmax(axis=0), NONE)
     finest = np.where(runs.any(axis=0), n - 1 - np.argmax(runs[::-1], axis=0), NONE)
     return Picks(pick, fastest, finest)
+
+
+def speed_rank(decode: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """Each format's place by speed on each device, 0 the slowest; among equal speeds the smaller format ranks
+    higher. The stages that want speed take the fastest, which is nearly always the smallest; where the fitted
+    per-format costs say a larger format is faster (Q3_K_M beside Q3_K_S on a CPU), the larger one, which is also
+    the better."""
+    n = decode.shape[0]
+    order = np.argsort(decode - rank * 1e-9, axis=0, kind="stable")
+    places = np.empty_like(order)
+    np.put_along_axis(places, order, np.broadcast_to(np.arange(n).reshape(rank.shape), order.shape), axis=0)
+    return places
 
 
 def first_of(*choices: np.ndarray) -> np.ndarray:
