@@ -324,9 +324,10 @@
       history.replaceState(null, "", "?" + params.toString());
       Promise.all(models.map(function (m) {
         return getJSON(base + "api/models/" + m + ".json").then(function (doc) {
-          var fmt = doc.quants.some(function (q) { return q.name === quant; }) ? quant : doc.default_quant;
-          var path = fmt === doc.default_quant ? "" : fmt.toLowerCase().replace(/_/g, "-") + "/";
-          return getHTML(doc.url + path).then(function (page) { return { doc: doc, page: page, fmt: fmt }; });
+          // the grid page at that format, as the build names it (urls.quant_path); else the default format's
+          var q = doc.quants.filter(function (x) { return x.name === quant; })[0];
+          var fmt = q ? quant : doc.default_quant;
+          return getHTML(q ? q.page : doc.url).then(function (page) { return { doc: doc, page: page, fmt: fmt }; });
         });
       })).then(function (results) {
         var table = document.createElement("table");

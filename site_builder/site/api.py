@@ -25,7 +25,7 @@ from site_builder.estimator.speed import device_class
 from site_builder.estimator.tiers import TIERS
 from site_builder.output.write import Output
 from site_builder.site.formatting import tok_s
-from site_builder.site.urls import device_path, model_path, pair_api, pair_path
+from site_builder.site.urls import device_path, model_path, pair_api, pair_path, quant_path
 from site_builder.site.views import DeviceView, ModelView, Site
 
 DEVICE_COLUMNS = ["slug", "usable_mib", "speed_low_factor", "speed_high_factor", "calibrated"]
@@ -91,7 +91,8 @@ def model_document(view: ModelView, url) -> dict:
     doc["quants"] = [
         {"name": r.quant.name, "file_bytes": r.file_bytes, "bits_per_weight": round(r.bits_per_weight, 3),
          "quality": r.quality.label, "quality_reference": r.quant.ppl_reference, "ppl_delta": r.quant.ppl_delta,
-         "memory_bytes": {str(c): b for c, b in r.memory_by_context}, "gguf_repo": r.repo, "ollama": r.ollama}
+         "memory_bytes": {str(c): b for c, b in r.memory_by_context}, "gguf_repo": r.repo, "ollama": r.ollama,
+         "page": url(quant_path(view.slug, r.quant.name, view.default_format))}
         for r in view.quants
     ]  # fmt: skip
     doc["devices"] = {"columns": DEVICE_COLUMNS, "rows": _device_rows(view.places)}

@@ -201,11 +201,19 @@ def test_format_switch_keeps_every_column_and_the_chart(page, nojs_page):
 def test_compare_at_one_format(page):
     devices = "rtx-4060,rtx-3090,apple-m4-max-40c-128gb"
     page.goto(BASE + f"compare/?models=llama-3-1-8b-instruct,gpt-oss-20b&devices={devices}&quant=Q4_K_M")
-    page.wait_for_selector("#compare-result table.compare caption:has-text('Q4_K_M')")
+    # the caption JavaScript writes (the static example above it also says Q4_K_M)
+    page.wait_for_selector("#compare-result table.compare caption:has-text('Q4_K_M at'):has-text('a model without')")
     heads = page.text_content("#compare-result thead")
     assert "RTX 4060" in heads and "RTX 3090" in heads and "M4 Max" in heads
     rows = page.eval_on_selector_all("#compare-result tbody th", "hs => hs.map(h => h.textContent).sort()")
     assert rows == ["Llama 3.1 8B Instruct (Q4_K_M)", "gpt-oss-20b (MXFP4)"]  # gpt-oss: its default, MXFP4
+
+
+def test_compare_at_a_format_that_is_not_the_default(page):
+    page.goto(BASE + "compare/?models=llama-3-1-8b-instruct&devices=rtx-4060,rtx-3090&quant=Q8_0")
+    page.wait_for_selector("#compare-result table.compare caption:has-text('Q8_0 at'):has-text('a model without')")
+    rows = page.eval_on_selector_all("#compare-result tbody th", "hs => hs.map(h => h.textContent)")
+    assert rows == ["Llama 3.1 8B Instruct (Q8_0)"]
 
 
 def test_filters_are_in_the_url(page):
