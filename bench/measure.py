@@ -102,8 +102,9 @@ def soak(content: Path, out: Path, model: str, n: int) -> dict:
     finally:
         path.write_text(original, encoding="utf-8")
         cache.output.discard_spare()
-    return {"rebuilds": n, "rss_mib_after_first": round(memory[0], 1), "rss_mib_after_tenth": round(memory[9], 1),
-            "rss_mib_after_last": round(memory[-1], 1), "rss_mib_max": round(max(memory), 1),
+    return {"rebuilds": n, "rss_mib_after_first": round(memory[0], 1),
+            "rss_mib_after_tenth": round(memory[min(9, n - 1)], 1), "rss_mib_after_last": round(memory[-1], 1),
+            "rss_mib_max": round(max(memory), 1),
             "median_seconds": statistics.median(seconds[1:])}  # fmt: skip
 
 

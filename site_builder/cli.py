@@ -309,7 +309,7 @@ def _schema(args: argparse.Namespace) -> int:
         print("ok: schema/ matches the content models")
         return 0
     for path in write_schemas():
-        print(f"wrote {path}")
+        print(f"wrote {_shown(path)}")
     return 0
 
 

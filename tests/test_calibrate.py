@@ -3,17 +3,24 @@ meets the targets."""
 
 from dataclasses import replace
 
+import pytest
+
 from site_builder.devtools.calibrate import CALIBRATION_PATH, calibration_json, fit_all
 from site_builder.estimator.accuracy import TARGET_MEDIAN, TARGET_P90, by_kind, decode_comparisons
 from site_builder.estimator.measured import resolve_device, validation_chips
 from site_builder.estimator.speed import load_calibration
 
 
+@pytest.fixture(scope="module")
+def shipped_fit(catalogue):
+    return fit_all(catalogue)
+
+
 def test_calibration_json_is_reproduced_exactly(catalogue):
     assert calibration_json(catalogue) == CALIBRATION_PATH.read_text()
 
 
-def test_the_validation_split_does_not_move_the_fit(catalogue):
+def test_the_validation_split_does_not_move_the_fit(catalogue, shipped_fit):
     held = validation_chips(catalogue)
 
     def held_out(m) -> bool:
@@ -25,7 +32,7 @@ def test_the_validation_split_does_not_move_the_fit(catalogue):
         for m in catalogue.measurements
     )  # every held-out row three times faster
     assert sum(a is not b for a, b in zip(faster, catalogue.measurements, strict=True)) > 100
-    assert fit_all(replace(catalogue, measurements=faster)) == fit_all(catalogue)
+    assert fit_all(replace(catalogue, measurements=faster)) == shipped_fit
 
 
 def test_the_split_holds_out_chips_of_every_class_with_moe_rows(catalogue):
@@ -34,8 +41,8 @@ def test_the_split_holds_out_chips_of_every_class_with_moe_rows(catalogue):
     assert {"rx-7900-xtx", "apple-m1-max-24c", "rtx-5080", "ryzen-9-7940hs"} <= held
 
 
-def test_every_class_has_constants(catalogue):
-    fit = fit_all(catalogue)
+def test_every_class_has_constants(shipped_fit):
+    fit = shipped_fit
     assert set(fit["classes"]) == {"NVIDIA", "AMD", "Intel", "Apple", "CPU"}
     assert all(c["calibrated"] for name, c in fit["classes"].items() if name != "CPU")
     assert fit["classes"]["AMD"]["rows"] >= 30

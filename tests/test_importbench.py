@@ -221,8 +221,9 @@ def test_a_cpu_run_on_a_cpu_device(content, tmp_path, capsys):
     path = results(tmp_path, changed(backends="CPU", gpu_info="", n_gpu_layers=0))
     args = ("--device", "cpu-ddr5-5600-dual-channel-64gb", "--model", "qwen2-5-7b-instruct", "--source", SOURCE)
     assert run(content, path, *args) == 0
-    assert {(r["backend"], "offload" in r) for r in imported(content)} == {("CPU", False)}  # -ngl means nothing
-    assert {r["device"] for r in imported(content)} == {"cpu-ddr5-5600-dual-channel-64gb"}
+    rows = imported(content)
+    assert {(r["backend"], "offload" in r) for r in rows} == {("CPU", False)}  # -ngl means nothing
+    assert {r["device"] for r in rows} == {"cpu-ddr5-5600-dual-channel-64gb"}
     base = ("--device", "cpu-ddr5-5600-dual-channel", *args[2:])
     assert run(content, path, *base, "--force") == 0
     assert {r["device"] for r in imported(content)} == {"cpu-ddr5-5600-dual-channel"}  # the chip, as given

@@ -26,10 +26,10 @@ from site_builder.content.records import Content, Device, ModelEntry
 from site_builder.content.schema import SLUG_RE, BenchmarkSet, DeviceKind, Source
 from site_builder.content.validate import read_document
 from site_builder.estimator.quants import QUANT_NAMES
+from site_builder.estimator.settings import GIB, KV_TYPES
 from site_builder.estimator.tensors import count_params
 from site_builder.estimator.weights import weights_size
 
-GIB = 2**30
 # llama-bench's model_n_params is the file's exact tensor count; the card's count comes from the same config, so
 # beyond 2% it is another model (or a card missing a block, which `check` would also want to know about).
 PARAMS_TOLERANCE = 0.02
@@ -40,7 +40,6 @@ PARAMS_TOLERANCE = 0.02
 SIZE_TOLERANCE = 0.10
 TODO_SOURCE = "TODO: the address where these results are published (a GitHub discussion comment, a gist, a file)"
 STAND_IN_SOURCE = "https://example.org/stand-in-for-validation"
-KV_TYPES = ("f16", "q8_0", "q4_0")
 CPU_BACKENDS = {"CPU", "BLAS", "ZenDNN", "AMX", "KleidiAI"}  # llama-bench lists these; none is a GPU
 # llama_model_ftype_name -> our format name. Older builds printed "mostly Q4_0" and misspelt IQ2_XXS.
 FTYPES = {

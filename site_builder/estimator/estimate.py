@@ -89,7 +89,7 @@ def from_core(
     """The full estimate around a Core already computed (by `sweep`), adding what only pages show."""
     a = card.architecture
     prefill = prefill_speed(a, device, c.consts, TTFT_PROMPT / 2) if c.fits else None
-    spread = 1.0 if cal.family_measured(a.gguf_arch) else cal.uncalibrated_spread
+    spread = cal.spread(a.gguf_arch)
     return Estimate(
         model=slug,
         device=device.slug,

@@ -128,12 +128,5 @@ def speed_rank(decode: np.ndarray, rank: np.ndarray) -> np.ndarray:
     return places
 
 
-def first_of(*choices: np.ndarray) -> np.ndarray:
-    out = choices[-1].copy()
-    for choice in reversed(choices[:-1]):
-        out = np.where(choice != NONE, choice, out)
-    return out
-
-
 def ordered(formats) -> tuple[str, ...]:
     return tuple(sorted(formats, key=lambda f: QUANTS[f].rank))

@@ -79,6 +79,10 @@ class Calibration:
     def family_measured(self, gguf_arch: str | None) -> bool:
         return (gguf_arch or "") in self.measured_families
 
+    def spread(self, gguf_arch: str | None) -> float:
+        """How much wider a speed range is drawn: 1 for a measured architecture family, more for one without."""
+        return 1.0 if self.family_measured(gguf_arch) else self.uncalibrated_spread
+
 
 def device_class(device: Device) -> str:
     if device.kind is DeviceKind.CPU:

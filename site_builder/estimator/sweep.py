@@ -36,7 +36,7 @@ from site_builder.estimator.memory import (
 from site_builder.estimator.settings import DEFAULT_SETUP, SETTINGS, Settings, Setup
 from site_builder.estimator.speed import Calibration, ClassConstants, decode_seconds, prefill_flops
 from site_builder.estimator.tensors import block_plan
-from site_builder.estimator.tiers import TIERS, F, Tier, tier_indices
+from site_builder.estimator.tiers import TIERS, Tier, tier_indices
 from site_builder.estimator.weights import block_bytes, weights_size
 
 
@@ -80,14 +80,6 @@ class Columns(NamedTuple):
     offload: np.ndarray  # share of the weights in system RAM (0: fits; 1.0: cannot run)
     host_needed: np.ndarray  # system RAM the spilled part needs (0 when it fits); F when RAM is smaller
     cards: np.ndarray  # GPUs used per device (1 where a device cannot take several)
-
-    def at_ram(self, ram_gb: int, s: Settings = SETTINGS) -> Columns:
-        """The same, for a PC with this much system RAM: what spills runs only if the RAM holds it. Speeds and
-        tiers of what runs do not depend on the RAM's size, so one sweep with the largest RAM serves them all."""
-        enough = self.host_needed <= host_usable_bytes(Setup(system_ram_gb=ram_gb), s)
-        runs = (self.offload < 1.0) & enough
-        return self._replace(tier=np.where(runs, self.tier, F).astype(np.int8), decode=np.where(runs, self.decode, 0.0),
-                             offload=np.where(runs, self.offload, 1.0))  # fmt: skip
 
 
 class Rates(NamedTuple):

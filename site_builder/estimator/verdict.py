@@ -25,17 +25,6 @@ from site_builder.estimator.tiers import F
 LARGEST_RAM = max(SYSTEM_RAM_GB)
 
 
-class SetupKey(NamedTuple):
-    gpus: int
-    system_ram_gb: int
-    context: int
-    kv_type: str
-
-    @property
-    def setup(self) -> Setup:
-        return Setup(self.gpus, self.system_ram_gb, self.kv_type)
-
-
 class Pick(NamedTuple):
     """One of the three picks on every setup and device: arrays of [gpus, ram, contexts, kv types, devices] in
     the order of GPU_COUNTS, SYSTEM_RAM_GB, the model's contexts and KV_TYPES."""
@@ -118,4 +107,4 @@ class ModelSweeps:
         return out
 
 
-__all__ = ["LARGEST_RAM", "ModelSweeps", "SetupKey", "Verdicts"]
+__all__ = ["LARGEST_RAM", "ModelSweeps", "Verdicts"]

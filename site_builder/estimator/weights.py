@@ -93,11 +93,6 @@ def grouped(a: Architecture) -> Groups:
     return Groups(model_facts(a), groups, np.array(per_block), np.array(outside, np.float64))
 
 
-def tensor_groups(a: Architecture) -> tuple[ModelFacts, tuple[TensorGroup, ...]]:
-    g = grouped(a)
-    return g.facts, g.groups
-
-
 def tensor_type(a: Architecture, fmt: str, cat: Cat, ncols: int, experts: int, pos: Position, facts: ModelFacts) -> str:
     if a.expert_format and experts > 1:
         return a.expert_format  # experts released quantized stay as they are (gpt-oss: MXFP4)

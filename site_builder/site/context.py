@@ -235,11 +235,6 @@ class DevicesPage:
 
 
 @dataclass(frozen=True)
-class CompareCell:
-    verdict: str  # HTML of one format on one device (tier, speed, memory)
-
-
-@dataclass(frozen=True)
 class ComparePage:
     fmt: str
     devices: tuple[Link, ...]

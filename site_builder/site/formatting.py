@@ -127,10 +127,6 @@ FILTERS = {
     "jsonld": jsonld,
     "gib": gib,
     "tok_s": tok_s,
-    "params": params,
     "ctx": context,
     "percent": percent,
-    "seconds": seconds,
-    "gbps": gbps,
-    "source_url": source_url,
 }

@@ -63,7 +63,7 @@ def grid_html(view, fmt: str, ctx: int) -> Markup:
     p, col = view.places, view.sweep.columns[fmt, ctx]
     starts, heads, groups = _device_cells(p.devices)
     tiers, decode, offload = col.tier.tolist(), col.decode.tolist(), col.offload.tolist()
-    spread = 1.0 if view.family_measured else view.calibration.uncalibrated_spread
+    spread = view.spread
     mid = tok_s_many(col.decode)
     low, high = tok_s_many(col.decode * p.low / spread), tok_s_many(col.decode * p.high * spread)
     need, usable = gib_numbers(col.total), gib_many(p.usable)
@@ -204,7 +204,7 @@ def device_models_html(view, base_path: str) -> Markup:
              '<th scope="col" data-sort="3">Largest context</th></tr></thead><tbody>']  # fmt: skip
     usable = gib(view.usable_bytes)
     for r in rows:
-        spread = 1.0 if r.model.family_measured else r.model.calibration.uncalibrated_spread
+        spread = r.model.spread
         speed = (f"{tok_s(r.decode)} <small>{tok_s(r.decode * view.low / spread)}–"
                  f"{tok_s(r.decode * view.high * spread)}</small>") if r.decode else "—"  # fmt: skip
         mem = f"{gib(r.total).removesuffix(' GiB')} / {usable}"

@@ -11,6 +11,7 @@ from markupsafe import Markup
 from site_builder.content.records import Device
 from site_builder.estimator.accuracy import Comparison
 from site_builder.estimator.quants import FORMATS, LLAMA31_8B_FILE_BPW, QUANTS
+from site_builder.estimator.recommend import is_low_quality
 from site_builder.estimator.settings import (
     CONTEXT_PRESETS,
     DEFAULT_CONTEXT,
@@ -102,7 +103,7 @@ def quant_lines(view: ModelView, url) -> tuple[ctx.QuantLine, ...]:
         download = ctx.Link(r.repo, f"https://huggingface.co/{r.repo}") if r.repo else None
         out.append(ctx.QuantLine(r.quant.name, r.default, f"{r.bits_per_weight:.2f}", gib(r.file_bytes, 2),
                                  tuple(gib(b) for _, b in r.memory_by_context), q.label, q.level, note,
-                                 r.quant.name.startswith(("Q2_", "IQ2_", "IQ1_")), download, r.ollama,
+                                 is_low_quality(r.quant.name), download, r.ollama,
                                  r.quant.description))  # fmt: skip
     return tuple(out)
 
@@ -219,21 +220,18 @@ def measured_line(c: Comparison, url) -> ctx.MeasuredLine:
     )  # fmt: skip
 
 
-def card_best(verdicts: ModelVerdicts, i: int) -> int:
-    return verdicts.default_row(i)["best"]
-
-
 def pair_page(view: ModelView, i: int, site: Site, url, base_path: str, verdicts: ModelVerdicts) -> ctx.PairPage:
     d: Device = view.places.devices[i]
     # Measurements on this device or, for a memory variant, on its base device: speed does not depend on size.
     near = site.comparisons.get(d.slug, ()) + (site.comparisons.get(d.base_slug, ()) if d.base_slug != d.slug else ())
     measured = tuple(measured_line(c, url) for c in near if c.point.model.slug == view.slug)
+    row = verdicts.default_row(i)
     facts = (f"{gib(int(view.places.usable[i]))} usable of {d.memory_gb:g} GB", gbps(d.bandwidth_gbps),
              d.kind.label)  # fmt: skip
     return ctx.PairPage(
         model=ctx.Link(view.card.name, url(model_path(view.slug))), device=ctx.Link(d.name, url(device_path(d.slug))),
-        slug=view.slug, device_slug=d.slug, verdict=verdicts.card(i),
-        formats=format_table_html(view, i, card_best(verdicts, i)), measured=measured, device_facts=facts,
+        slug=view.slug, device_slug=d.slug, verdict=verdicts.card(i, row),
+        formats=format_table_html(view, i, row["best"]), measured=measured, device_facts=facts,
         caveat=view.card.caveat, uncalibrated=not (view.family_measured and bool(view.places.calibrated[i])),
         api=url(pair_api(view.slug, d.slug)),
         assumes=(f"One GPU, {DEFAULT_SETUP.system_ram_gb} GB of system RAM" if view.places.separate[i] else

@@ -66,7 +66,7 @@ class ModelVerdicts:
     def __init__(self, view, verdicts: Verdicts, url):
         self.view, self.v, self.url = view, verdicts, url
         p = view.places
-        spread = 1.0 if view.family_measured else view.calibration.uncalibrated_spread
+        spread = view.spread
         best, fast, fine = verdicts.best, verdicts.fastest, verdicts.finest
         cards = verdicts.cards[:, None, None, None, :]  # [G, 1, 1, 1, D]
         speed = lambda pick: np.where(pick.fmt != NONE, tok_s_keys(pick.decode), 0)  # noqa: E731
@@ -179,12 +179,13 @@ class ModelVerdicts:
         ri, ci = SYSTEM_RAM_GB.index(DEFAULT_SETUP.system_ram_gb), view.contexts.index(view.default_context)
         return dict(zip(FIELDS, self.rows[0, ri, ci, 0, i].tolist(), strict=True))
 
-    def card(self, i: int) -> ctx.Verdict:
-        """The default setup's verdict on device i, as the pair page shows it (the same row the API holds)."""
+    def card(self, i: int, row: dict[str, int]) -> ctx.Verdict:
+        """The default setup's verdict on device i (its default_row), as the pair page shows it: the same row the
+        API holds."""
         view = self.view
         ram = DEFAULT_SETUP.system_ram_gb if view.places.separate[i] else None
         setup = setup_text(1, ram, context(view.default_context), DEFAULT_SETUP.kv_type)
-        return card_from_row(view, self.default_row(i), self.command, view.places.devices[i].name, setup)
+        return card_from_row(view, row, self.command, view.places.devices[i].name, setup)
 
 
 def setup_text(gpus: int, system_ram_gb: int | None, context_label: str, kv_type: str) -> str:

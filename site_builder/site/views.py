@@ -82,6 +82,10 @@ class ModelView:
         return self.entry.slug
 
     @property
+    def spread(self) -> float:
+        return self.calibration.spread(self.card.architecture.gguf_arch)
+
+    @property
     def card(self):
         return self.entry.card
 
