@@ -346,9 +346,11 @@
           devs.forEach(function (d) {
             var td = tr.insertCell(), row = $('tr[data-device="' + CSS.escape(d) + '"]', r.page);
             if (!row) { td.textContent = "—"; return; }
+            // the grid row's tier, speed with its range and memory with what spills, each on its own line
             for (var i = 1; i < row.cells.length - 2; i++) {
-              td.appendChild(document.importNode(row.cells[i], true).firstChild || document.createTextNode(""));
-              td.appendChild(document.createElement("br"));
+              var line = document.createElement("div");
+              Array.prototype.forEach.call(row.cells[i].childNodes, function (n) { line.appendChild(document.importNode(n, true)); });
+              td.appendChild(line);
             }
           });
         });

@@ -214,6 +214,9 @@ def test_compare_at_a_format_that_is_not_the_default(page):
     page.wait_for_selector("#compare-result table.compare caption:has-text('Q8_0 at'):has-text('a model without')")
     rows = page.eval_on_selector_all("#compare-result tbody th", "hs => hs.map(h => h.textContent)")
     assert rows == ["Llama 3.1 8B Instruct (Q8_0)"]
+    cells = page.eval_on_selector_all("#compare-result tbody td", "ds => ds.map(d => d.textContent)")
+    assert "in RAM" in cells[-1] and "in RAM" not in cells[0]  # 8.8 GiB: spills on the 4060, fits on the 3090
+    no_horizontal_scroll(page)
 
 
 def test_filters_are_in_the_url(page):
