@@ -25,7 +25,16 @@ from site_builder.estimator.speed import device_class
 from site_builder.estimator.tiers import TIERS
 from site_builder.output.write import Output
 from site_builder.site.formatting import tok_s
-from site_builder.site.urls import device_path, model_path, pair_api, pair_path, quant_path
+from site_builder.site.urls import (
+    device_api,
+    device_path,
+    labels_api,
+    model_api,
+    model_path,
+    pair_api,
+    pair_path,
+    quant_path,
+)
 from site_builder.site.views import DeviceView, ModelView, Site
 
 DEVICE_COLUMNS = ["slug", "usable_mib", "speed_low_factor", "speed_high_factor", "calibrated"]
@@ -50,7 +59,7 @@ def model_summary(view: ModelView, url) -> dict:
         "summary": card.summary, "default_quant": view.default_format, "default_context": view.default_context,
         "default_memory_bytes": default.memory_by_context[at][1], "smallest_quant": view.smallest.quant.name,
         "smallest_memory_bytes": view.smallest.memory_by_context[0][1], "url": url(model_path(view.slug)),
-        "api": url(f"api/models/{view.slug}.json"),
+        "api": url(model_api(view.slug)),
     }  # fmt: skip
 
 
@@ -62,7 +71,7 @@ def device_summary(device, usable: int, several: bool, separate: bool, url) -> d
         "usable_memory_bytes": usable, "memory_bandwidth_gbps": device.bandwidth_gbps,
         "fp16_tflops": spec.fp16_tflops, "release_year": spec.release_year, "runs_llama_cpp": device.runs_llama_cpp,
         "takes_several_gpus": several, "system_ram_applies": separate, "url": url(device_path(device.slug)),
-        "api": url(f"api/devices/{device.slug}.json"),
+        "api": url(device_api(device.slug)),
     }  # fmt: skip
 
 
@@ -145,15 +154,15 @@ def api_outputs(site: Site, url, salt: tuple, verdicts) -> list[Output]:
     ]
     shared = (c.devices_digest, c.benchmarks_digest, cal)
     for view in site.models:
-        outputs.append(Output(f"api/models/{view.slug}.json", (salt, view.entry.digest, *shared),
+        outputs.append(Output(model_api(view.slug), (salt, view.entry.digest, *shared),
                               lambda view=view: dumps(model_document(view, url))))  # fmt: skip
-        outputs.append(Output(f"api/models/{view.slug}/labels.json", (salt, view.entry.digest, *shared),
+        outputs.append(Output(labels_api(view.slug), (salt, view.entry.digest, *shared),
                               lambda view=view: dumps(verdicts(view).labels())))  # fmt: skip
         for i, d in enumerate(site.places.devices):
             outputs.append(Output(pair_api(view.slug, d.slug), (salt, view.entry.digest, *shared, d.digest),
                                   lambda view=view, i=i: dumps(verdicts(view).document(i))))  # fmt: skip
     for dv in site.devices:
         rows = [(r.model.slug, r.fmt, r.tier, round(r.decode, 3), r.total, r.max_context) for r in dv.rows]
-        outputs.append(Output(f"api/devices/{dv.slug}.json", (salt, dv.device.digest, repr(rows)),
+        outputs.append(Output(device_api(dv.slug), (salt, dv.device.digest, repr(rows)),
                               lambda dv=dv: dumps(device_document(dv, site, url))))  # fmt: skip
     return outputs

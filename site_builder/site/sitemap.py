@@ -16,7 +16,7 @@ from functools import partial
 from site_builder.site import pages
 from site_builder.site.context import PageInfo
 from site_builder.site.formatting import context as ctx_label
-from site_builder.site.urls import context_path, device_path, model_path, pair_path, quant_path
+from site_builder.site.urls import context_path, device_path, model_path, pair_api, pair_path, quant_path
 from site_builder.site.views import ModelView, Site
 
 
@@ -151,5 +151,5 @@ def api_example(site: Site, url, verdicts):
     doc = verdicts(view).document(0)
     doc["index"], doc["rows"] = doc["index"][:12], doc["rows"][:2]
     text = dumps(doc).strip().replace('],"', '],\n  "').replace(',"rows"', ',\n  "rows"')
-    url_ = url(f"api/models/{view.slug}/on/{doc['device']}.json")
+    url_ = url(pair_api(view.slug, doc["device"]))
     return TextPage(example=f"GET {url_}   (index and rows cut short)\n{text}")

@@ -21,6 +21,19 @@ def pair_api(model: str, device: str) -> str:
     return f"api/models/{model}/on/{device}.json"
 
 
+def model_api(slug: str) -> str:
+    return f"api/models/{slug}.json"
+
+
+def labels_api(slug: str) -> str:
+    """The strings a model's every-setup verdict rows stand for (one per model, read beside a pair document)."""
+    return f"api/models/{slug}/labels.json"
+
+
+def device_api(slug: str) -> str:
+    return f"api/devices/{slug}.json"
+
+
 def quant_path(slug: str, quant: str, default: str) -> str:
     """The model's grid at another format: a file beside the model page, so that the grids' links to the
     model x device pages (relative, `on/<device>.html`) are the same on both and a grid can be swapped in."""
