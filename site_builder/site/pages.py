@@ -6,6 +6,8 @@ catalogue lacks them, so no template holds one.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from markupsafe import Markup
 
 from site_builder.content.records import Device
@@ -64,10 +66,15 @@ def links(sources, url) -> tuple[ctx.Link, ...]:
     return tuple(ctx.Link(s, source_url(s)) for s in sources)
 
 
-def _featured(places) -> list[int]:
+def _featured(places) -> tuple[int, ...]:
+    return _featured_in(places.devices)
+
+
+@lru_cache(maxsize=4)  # one device list per build (the speed chart of every model and grid page asks for it)
+def _featured_in(devices: tuple) -> tuple[int, ...]:
     wanted = {slug: n for n, slug in enumerate(FEATURED_DEVICES)}
-    found = sorted((wanted[d.slug], i) for i, d in enumerate(places.devices) if d.slug in wanted)
-    return [i for _, i in found]
+    found = sorted((wanted[d.slug], i) for i, d in enumerate(devices) if d.slug in wanted)
+    return tuple(i for _, i in found)
 
 
 def memory_chart(view: ModelView) -> Markup:
